@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Shared pieces of boot0-cli's commands. */
+#pragma once
+
+#include <glib.h>
+#include <sysexits.h>
+
+#include "boot0-core.h"
+
+G_BEGIN_DECLS
+
+int boot0_cli_inspect (int argc, char **argv);
+int boot0_cli_convert (int argc, char **argv);
+
+/* Prints "boot0-cli: message" to stderr and returns the sysexits code that
+ * fits the error. */
+int boot0_cli_fail (const GError *error);
+/* The same for a usage problem: prints the message and a hint, EX_USAGE. */
+int boot0_cli_usage (const char *command, const char *message);
+
+/* Loads a firmware file for a command. Returns EX_OK and sets *firmware,
+ * or prints the error and returns EX_NOINPUT (cannot read), EX_DATAERR
+ * (malformed) or another sysexits code. */
+int boot0_cli_load_firmware (const char *path, Boot0FirmwareFormat format, guint32 bin_base,
+                             Boot0Firmware **firmware);
+
+/* Parses "0x08000000", "134217728" or "0x0800_0000" into a 32-bit value. */
+gboolean boot0_cli_parse_u32 (const char *str, guint32 *value, GError **error);
+
+/* Appends str as a JSON string literal (quoted and escaped). */
+void boot0_cli_json_string (GString *out, const char *str);
+
+G_END_DECLS

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Everything libboot0-core offers. */
+#pragma once
+
+#include "boot0-error.h"
+#include "boot0-crc.h"
+#include "boot0-firmware.h"
+#include "boot0-dfu-suffix.h"
+#include "boot0-dfuse-layout.h"
+#include "boot0-chip-db.h"
