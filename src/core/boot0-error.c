@@ -4,7 +4,11 @@
 
 #include "boot0-error.h"
 
-G_DEFINE_QUARK (boot0 - error - quark, boot0_error)
+GQuark
+boot0_error_quark (void)
+{
+  return g_quark_from_static_string ("boot0-error-quark");
+}
 
 const char *
 boot0_error_to_string (Boot0Error code)

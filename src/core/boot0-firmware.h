@@ -9,10 +9,10 @@ G_BEGIN_DECLS
 
 /* Hard caps so a hostile file cannot exhaust memory. The largest STM32 flash
  * is a few MiB; these leave room for external memories behind custom DFU. */
-#define BOOT0_FIRMWARE_MAX_FILE_SIZE  ((gsize) 256 * 1024 * 1024)
-#define BOOT0_FIRMWARE_MAX_IMAGE_SIZE ((gsize) 64 * 1024 * 1024)
+#define BOOT0_FIRMWARE_MAX_FILE_SIZE  ((gsize)256 * 1024 * 1024)
+#define BOOT0_FIRMWARE_MAX_IMAGE_SIZE ((gsize)64 * 1024 * 1024)
 #define BOOT0_FIRMWARE_MAX_SEGMENTS   4096
-#define BOOT0_FIRMWARE_MAX_BIN_SPAN   ((gsize) 64 * 1024 * 1024)
+#define BOOT0_FIRMWARE_MAX_BIN_SPAN   ((gsize)64 * 1024 * 1024)
 #define BOOT0_FIRMWARE_MAX_TARGETS    255
 
 /* Where a raw .bin goes when nobody says otherwise: the start of STM32 flash. */
