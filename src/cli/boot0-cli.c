@@ -17,6 +17,13 @@ typedef struct
 } Boot0CliCommand;
 
 static const Boot0CliCommand commands[] = {
+  { "list", boot0_cli_list, N_ ("List connected STM32 bootloaders (USB DFU)") },
+  { "info", boot0_cli_info, N_ ("Show a device's chip, bootloader, memories and protection") },
+  { "flash", boot0_cli_flash, N_ ("Erase, program, verify and start a firmware file") },
+  { "verify", boot0_cli_verify, N_ ("Compare the device's flash with a firmware file") },
+  { "erase", boot0_cli_erase, N_ ("Erase sectors, the whole flash, or read-out protection") },
+  { "read", boot0_cli_read, N_ ("Read memory into a file (backup)") },
+  { "run", boot0_cli_run, N_ ("Leave the bootloader and start the firmware") },
   { "inspect", boot0_cli_inspect, N_ ("Show a firmware file's format, segments and checksums") },
   { "convert", boot0_cli_convert, N_ ("Convert a firmware file to .bin, .hex, .srec or .dfu") },
 };

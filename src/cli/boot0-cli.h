@@ -9,6 +9,33 @@
 
 G_BEGIN_DECLS
 
+/* Exit status after Ctrl-C, as shells report a SIGINT death. */
+#define BOOT0_CLI_EXIT_INTERRUPTED 130
+
+typedef struct
+{
+  char *serial;
+  char *path;
+  gboolean wait;
+  int timeout;
+  gboolean json;
+} Boot0CliDeviceOptions;
+
+/* Adds --serial, --path, --wait, --timeout and --json. */
+void boot0_cli_device_options_add (GOptionContext *context, Boot0CliDeviceOptions *opts);
+void boot0_cli_device_options_clear (Boot0CliDeviceOptions *opts);
+/* Finds the one device the options select (waiting if asked). Returns
+ * EX_OK, or prints why not and returns the exit code. */
+int boot0_cli_find_device (const Boot0CliDeviceOptions *opts, Boot0UsbContext **ctx_out,
+                           Boot0Device **device_out);
+
+int boot0_cli_list (int argc, char **argv);
+int boot0_cli_info (int argc, char **argv);
+int boot0_cli_flash (int argc, char **argv);
+int boot0_cli_verify (int argc, char **argv);
+int boot0_cli_erase (int argc, char **argv);
+int boot0_cli_read (int argc, char **argv);
+int boot0_cli_run (int argc, char **argv);
 int boot0_cli_inspect (int argc, char **argv);
 int boot0_cli_convert (int argc, char **argv);
 
