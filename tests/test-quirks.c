@@ -8,8 +8,7 @@
 #include "boot0-test-helpers.h"
 
 /* The shipped table: ST devices poll early, the F4 ROM gets dfu-util's
- * 35 s mass-erase bound, H7/L4-class ROMs their stall and stuck-erase
- * workarounds, and an unknown device the plain DFU defaults. */
+ * 35 s mass-erase bound, H7/L4-class ROMs their stall workaround, and an unknown device the plain DFU defaults. */
 static void
 test_quirks_shipped_func (void)
 {
@@ -24,7 +23,6 @@ test_quirks_shipped_func (void)
   boot0_quirks_lookup (&q, 0x0483, 0xdf11, 0x0200);
   g_assert_true (q.early_poll);
   g_assert_true (q.busy_stalls_getstatus);
-  g_assert_true (q.erase_stuck_clear);
 
   boot0_quirks_lookup (&q, 0x1209, 0x0001, 0x0100);
   g_assert_false (q.early_poll);

@@ -110,7 +110,9 @@ wait_while_busy (Boot0DfuseDevice *self, guint op_key, guint timeout_ms, Boot0Df
                * operation's own; one that found it already done may be our
                * sleep, so it can only lower the estimate. */
               gint64 took = g_get_monotonic_time () - start;
-              if (busy_seen && (stalled || learned == 0 || took < learned))
+              /* Only operations that stall are worth sleeping before:
+               * a held-off GETSTATUS already answers at the right time. */
+              if (stalled || (learned != 0 && took < learned))
                 g_hash_table_insert (self->op_durations, GUINT_TO_POINTER (op_key),
                                      GSIZE_TO_POINTER ((gsize)took));
               return TRUE;

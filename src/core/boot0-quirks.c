@@ -27,7 +27,6 @@ apply_group (Boot0Quirks *quirks, GKeyFile *kf, const char *group, GError **erro
     { "busy-stalls-getstatus", G_STRUCT_OFFSET (Boot0Quirks, busy_stalls_getstatus), TRUE },
     { "leave-no-answer", G_STRUCT_OFFSET (Boot0Quirks, leave_no_answer), TRUE },
     { "device-feature-erasable", G_STRUCT_OFFSET (Boot0Quirks, device_feature_erasable), TRUE },
-    { "erase-stuck-clear", G_STRUCT_OFFSET (Boot0Quirks, erase_stuck_clear), TRUE },
     { "min-poll-ms", G_STRUCT_OFFSET (Boot0Quirks, min_poll_ms), FALSE },
   };
   g_auto (GStrv) present = NULL;

@@ -22,8 +22,6 @@ typedef struct
   gboolean leave_no_answer;
   /* Treat a memory named "Device Feature" as erasable (dfu-util). */
   gboolean device_feature_erasable;
-  /* Stuck in dfuDNBUSY after erasing high sectors: CLRSTATUS twice (H7). */
-  gboolean erase_stuck_clear;
   /* The device needs longer than its bwPollTimeout says: never poll before
    * this many ms (0 = trust the device). */
   guint min_poll_ms;
