@@ -8,7 +8,8 @@
 #include "boot0-test-helpers.h"
 
 /* The shipped table: ST devices poll early, the F4 ROM gets dfu-util's
- * 35 s mass-erase bound, H7/L4-class ROMs their stall workaround, and an unknown device the plain DFU defaults. */
+ * 35 s mass-erase bound, H7/L4-class ROMs their stall workaround, and an unknown device the plain
+ * DFU defaults. */
 static void
 test_quirks_shipped_func (void)
 {
