@@ -21,95 +21,6 @@
 #define IHEX_TYPE_EXT_LINEAR    0x04
 #define IHEX_TYPE_START_LINEAR  0x05
 
-static const char ihex_hex_digits[] = "0123456789ABCDEF";
-
-typedef struct
-{
-  const guint8 *data;
-  gsize len;
-  gsize pos;
-  guint lineno;
-} IhexLineReader;
-
-static gboolean
-ihex_is_space (guint8 c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/* Next line without its "\n" or "\r\n" and trailing whitespace; FALSE at the
- * end of the input. */
-static gboolean
-ihex_line_reader_next (IhexLineReader *reader, const guint8 **line, gsize *line_len)
-{
-  const guint8 *start;
-  const guint8 *nl;
-  gsize end;
-
-  if (reader->pos >= reader->len)
-    return FALSE;
-  start = reader->data + reader->pos;
-  nl = memchr (start, '\n', reader->len - reader->pos);
-  end = nl != NULL ? (gsize)(nl - start) : reader->len - reader->pos;
-  reader->pos += end + (nl != NULL ? 1 : 0);
-  reader->lineno++;
-  while (end > 0 && ihex_is_space (start[end - 1]))
-    end--;
-  *line = start;
-  *line_len = end;
-  return TRUE;
-}
-
-static int
-ihex_hex_value (guint8 c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c |= 0x20; /* 'A'..'F' -> 'a'..'f'; nothing else lands there */
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;
-}
-
-static char *
-ihex_describe_char (guint8 c)
-{
-  if (c >= 0x20 && c < 0x7F)
-    return g_strdup_printf ("'%c'", c);
-  return g_strdup_printf ("byte 0x%02X", c);
-}
-
-/* Decodes the hex digits after the ':' into rec; *n_bytes is the count. */
-static gboolean
-ihex_decode_line (const guint8 *line, gsize line_len, guint lineno, guint8 *rec, gsize *n_bytes,
-                  GError **error)
-{
-  gsize n_digits = line_len - 1;
-
-  for (gsize i = 1; i < line_len; i++)
-    {
-      if (ihex_hex_value (line[i]) < 0)
-        {
-          g_autofree char *what = ihex_describe_char (line[i]);
-          g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_INVALID_FILE,
-                       "line %u, column %" G_GSIZE_FORMAT
-                       ": invalid character %s, expected a hex digit",
-                       lineno, i + 1, what);
-          return FALSE;
-        }
-    }
-  if (n_digits % 2 != 0)
-    {
-      g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_INVALID_FILE,
-                   "line %u: odd number of hex digits (%" G_GSIZE_FORMAT ")", lineno, n_digits);
-      return FALSE;
-    }
-  for (gsize i = 0; i < n_digits / 2; i++)
-    rec[i] = (guint8)(ihex_hex_value (line[1 + 2 * i]) << 4 | ihex_hex_value (line[2 + 2 * i]));
-  *n_bytes = n_digits / 2;
-  return TRUE;
-}
-
 static const char *
 ihex_type_to_string (guint8 type)
 {
@@ -151,7 +62,7 @@ Boot0Firmware *
 boot0_firmware_parse_ihex (const guint8 *data, gsize len, GError **error)
 {
   g_autoptr (Boot0Firmware) firmware = NULL;
-  IhexLineReader reader = { data, len, 0, 0 };
+  Boot0TextLineReader reader = { data, len, 0, 0 };
   const guint8 *line;
   gsize line_len;
   guint8 rec[IHEX_MAX_RECORD_BYTES];
@@ -171,7 +82,7 @@ boot0_firmware_parse_ihex (const guint8 *data, gsize len, GError **error)
     reader.pos = 3;
 
   firmware = boot0_firmware_new ();
-  while (ihex_line_reader_next (&reader, &line, &line_len))
+  while (boot0_text_line_reader_next (&reader, &line, &line_len))
     {
       guint lineno = reader.lineno;
       gsize n_bytes = 0;
@@ -191,7 +102,7 @@ boot0_firmware_parse_ihex (const guint8 *data, gsize len, GError **error)
         }
       if (line[0] != ':')
         {
-          g_autofree char *what = ihex_describe_char (line[0]);
+          g_autofree char *what = boot0_text_describe_char (line[0]);
           g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_INVALID_FILE,
                        "line %u: missing ':' at the start of the record (found %s)", lineno, what);
           return NULL;
@@ -204,7 +115,7 @@ boot0_firmware_parse_ihex (const guint8 *data, gsize len, GError **error)
                        lineno, line_len, IHEX_MAX_LINE);
           return NULL;
         }
-      if (!ihex_decode_line (line, line_len, lineno, rec, &n_bytes, error))
+      if (!boot0_text_decode_hex (line, line_len, 1, lineno, rec, &n_bytes, error))
         return NULL;
       if (n_bytes < 5)
         {
@@ -316,8 +227,8 @@ boot0_firmware_parse_ihex (const guint8 *data, gsize len, GError **error)
 static char *
 ihex_put_byte (char *p, guint8 b)
 {
-  *p++ = ihex_hex_digits[b >> 4];
-  *p++ = ihex_hex_digits[b & 0xF];
+  *p++ = boot0_text_hex_digits[b >> 4];
+  *p++ = boot0_text_hex_digits[b & 0xF];
   return p;
 }
 

@@ -22,4 +22,27 @@ GBytes *boot0_firmware_write_ihex (Boot0Firmware *self, GError **error);
 GBytes *boot0_firmware_write_srec (Boot0Firmware *self, GError **error);
 GBytes *boot0_firmware_write_dfuse (Boot0Firmware *self, GError **error);
 
+/* Text record formats: lines and hex digits (boot0-firmware-text.c). */
+typedef struct
+{
+  const guint8 *data;
+  gsize len;
+  gsize pos;
+  guint lineno;
+} Boot0TextLineReader;
+
+extern const char boot0_text_hex_digits[];
+/* The next line without "\n" or "\r\n" and trailing whitespace; FALSE at
+ * the end of the input. */
+gboolean boot0_text_line_reader_next (Boot0TextLineReader *reader, const guint8 **line,
+                                      gsize *line_len);
+/* 0..15, or -1 for anything but a hex digit. */
+int boot0_text_hex_value (guint8 c);
+/* "'x'" for a printable character, "byte 0x07" otherwise. */
+char *boot0_text_describe_char (guint8 c);
+/* Decodes the hex digits of line from column first into rec (*n_bytes of
+ * them); errors name the line and column. */
+gboolean boot0_text_decode_hex (const guint8 *line, gsize line_len, gsize first, guint lineno,
+                                guint8 *rec, gsize *n_bytes, GError **error);
+
 G_END_DECLS

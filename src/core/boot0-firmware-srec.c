@@ -14,95 +14,6 @@
 #define SREC_BYTES_PER_RECORD 16
 #define SREC_HEADER           "boot0"
 
-static const char srec_hex_digits[] = "0123456789ABCDEF";
-
-typedef struct
-{
-  const guint8 *data;
-  gsize len;
-  gsize pos;
-  guint lineno;
-} SrecLineReader;
-
-static gboolean
-srec_is_space (guint8 c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/* Next line without its "\n" or "\r\n" and trailing whitespace; FALSE at the
- * end of the input. */
-static gboolean
-srec_line_reader_next (SrecLineReader *reader, const guint8 **line, gsize *line_len)
-{
-  const guint8 *start;
-  const guint8 *nl;
-  gsize end;
-
-  if (reader->pos >= reader->len)
-    return FALSE;
-  start = reader->data + reader->pos;
-  nl = memchr (start, '\n', reader->len - reader->pos);
-  end = nl != NULL ? (gsize)(nl - start) : reader->len - reader->pos;
-  reader->pos += end + (nl != NULL ? 1 : 0);
-  reader->lineno++;
-  while (end > 0 && srec_is_space (start[end - 1]))
-    end--;
-  *line = start;
-  *line_len = end;
-  return TRUE;
-}
-
-static int
-srec_hex_value (guint8 c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c |= 0x20; /* 'A'..'F' -> 'a'..'f'; nothing else lands there */
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;
-}
-
-static char *
-srec_describe_char (guint8 c)
-{
-  if (c >= 0x20 && c < 0x7F)
-    return g_strdup_printf ("'%c'", c);
-  return g_strdup_printf ("byte 0x%02X", c);
-}
-
-/* Decodes the hex digits after "Sn" into rec; *n_bytes is the count. */
-static gboolean
-srec_decode_line (const guint8 *line, gsize line_len, guint lineno, guint8 *rec, gsize *n_bytes,
-                  GError **error)
-{
-  gsize n_digits = line_len - 2;
-
-  for (gsize i = 2; i < line_len; i++)
-    {
-      if (srec_hex_value (line[i]) < 0)
-        {
-          g_autofree char *what = srec_describe_char (line[i]);
-          g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_INVALID_FILE,
-                       "line %u, column %" G_GSIZE_FORMAT
-                       ": invalid character %s, expected a hex digit",
-                       lineno, i + 1, what);
-          return FALSE;
-        }
-    }
-  if (n_digits % 2 != 0)
-    {
-      g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_INVALID_FILE,
-                   "line %u: odd number of hex digits (%" G_GSIZE_FORMAT ")", lineno, n_digits);
-      return FALSE;
-    }
-  for (gsize i = 0; i < n_digits / 2; i++)
-    rec[i] = (guint8)(srec_hex_value (line[2 + 2 * i]) << 4 | srec_hex_value (line[3 + 2 * i]));
-  *n_bytes = n_digits / 2;
-  return TRUE;
-}
-
 static guint32
 srec_read_be (const guint8 *p, guint n)
 {
@@ -148,7 +59,7 @@ Boot0Firmware *
 boot0_firmware_parse_srec (const guint8 *data, gsize len, GError **error)
 {
   g_autoptr (Boot0Firmware) firmware = NULL;
-  SrecLineReader reader = { data, len, 0, 0 };
+  Boot0TextLineReader reader = { data, len, 0, 0 };
   const guint8 *line;
   gsize line_len;
   guint8 rec[SREC_MAX_RECORD_BYTES];
@@ -169,7 +80,7 @@ boot0_firmware_parse_srec (const guint8 *data, gsize len, GError **error)
     reader.pos = 3;
 
   firmware = boot0_firmware_new ();
-  while (srec_line_reader_next (&reader, &line, &line_len))
+  while (boot0_text_line_reader_next (&reader, &line, &line_len))
     {
       guint lineno = reader.lineno;
       gsize n_bytes = 0;
@@ -190,7 +101,7 @@ boot0_firmware_parse_srec (const guint8 *data, gsize len, GError **error)
         }
       if (line[0] != 'S' && line[0] != 's')
         {
-          g_autofree char *what = srec_describe_char (line[0]);
+          g_autofree char *what = boot0_text_describe_char (line[0]);
           g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_INVALID_FILE,
                        "line %u: missing 'S' at the start of the record (found %s)", lineno, what);
           return NULL;
@@ -211,7 +122,7 @@ boot0_firmware_parse_srec (const guint8 *data, gsize len, GError **error)
       alen = srec_address_length (type);
       if (alen == 0)
         {
-          g_autofree char *what = srec_describe_char (line[1]);
+          g_autofree char *what = boot0_text_describe_char (line[1]);
           g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_INVALID_FILE,
                        "line %u: unknown record type %s after 'S'", lineno, what);
           return NULL;
@@ -224,7 +135,7 @@ boot0_firmware_parse_srec (const guint8 *data, gsize len, GError **error)
                        lineno, line_len, SREC_MAX_LINE);
           return NULL;
         }
-      if (!srec_decode_line (line, line_len, lineno, rec, &n_bytes, error))
+      if (!boot0_text_decode_hex (line, line_len, 2, lineno, rec, &n_bytes, error))
         return NULL;
       if (n_bytes < 1)
         {
@@ -348,8 +259,8 @@ boot0_firmware_parse_srec (const guint8 *data, gsize len, GError **error)
 static char *
 srec_put_byte (char *p, guint8 b)
 {
-  *p++ = srec_hex_digits[b >> 4];
-  *p++ = srec_hex_digits[b & 0xF];
+  *p++ = boot0_text_hex_digits[b >> 4];
+  *p++ = boot0_text_hex_digits[b & 0xF];
   return p;
 }
 
