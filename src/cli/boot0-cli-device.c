@@ -337,8 +337,9 @@ print_memory (Boot0DfuseLayout *l, guint alt)
   g_autofree char *total = format_size (boot0_dfuse_layout_get_total_size (l));
   guint n = boot0_dfuse_layout_get_n_sectors (l);
 
-  g_print (_ ("  %s: 0x%08X-0x%08" G_GINT64_MODIFIER "X, %s\n"), boot0_dfuse_layout_get_name (l),
-           boot0_dfuse_layout_get_start (l), boot0_dfuse_layout_get_end (l) - 1, total);
+  /* Addresses fit in 32 bits here (the layout caps its end at 4 GiB). */
+  g_print (_ ("  %s: 0x%08X-0x%08X, %s\n"), boot0_dfuse_layout_get_name (l),
+           boot0_dfuse_layout_get_start (l), (guint32)(boot0_dfuse_layout_get_end (l) - 1), total);
   /* Runs of equal sectors, as a person reads a datasheet's table. */
   for (guint s = 0; s < n;)
     {
@@ -457,8 +458,7 @@ boot0_cli_info (int argc, char **argv)
                     "removes it and erases the chip)")
            : boot0_device_get_protection (dev) == BOOT0_PROTECTION_NONE ? _ ("none")
                                                                         : _ ("unknown"));
-  g_print (_ ("Transfer:     %" G_GSIZE_FORMAT " bytes per request\n"),
-           boot0_device_get_transfer_size (dev));
+  g_print (_ ("Transfer:     %u bytes per request\n"), (guint)boot0_device_get_transfer_size (dev));
   if (BOOT0_IS_DFUSE_DEVICE (dev) && boot0_dfuse_device_get_commands (BOOT0_DFUSE_DEVICE (dev)))
     {
       gsize len = 0;

@@ -33,14 +33,15 @@ print_human (Boot0Firmware *fw, const char *path, gsize file_size)
   for (guint i = 0; i < n; i++)
     any_alt |= boot0_segment_get_alt_setting (boot0_firmware_get_segment (fw, i)) != 0;
 
-  g_print (_ ("File:         %s (%" G_GSIZE_FORMAT " bytes)\n"), path, file_size);
+  /* Sizes are capped far below 4 GiB (BOOT0_FIRMWARE_MAX_FILE_SIZE). */
+  g_print (_ ("File:         %s (%u bytes)\n"), path, (guint)file_size);
   g_print (_ ("Format:       %s\n"),
            boot0_firmware_format_to_description (boot0_firmware_get_format (fw)));
-  g_print (ngettext ("Data:         %" G_GSIZE_FORMAT " bytes (%s) in %u segment\n",
-                     "Data:         %" G_GSIZE_FORMAT " bytes (%s) in %u segments\n", n),
-           total, total_str, n);
+  g_print (ngettext ("Data:         %u bytes (%s) in %u segment\n",
+                     "Data:         %u bytes (%s) in %u segments\n", n),
+           (guint)total, total_str, n);
   if (boot0_firmware_get_span (fw, &start, &end))
-    g_print (_ ("Span:         0x%08X-0x%08" G_GINT64_MODIFIER "X\n"), start, end - 1);
+    g_print (_ ("Span:         0x%08X-0x%08X\n"), start, (guint32)(end - 1));
   if (boot0_firmware_get_relocatable (fw))
     g_print (
         _ ("Address:      none in the file; shown at 0x%08X (when flashing, Boot0 places it at "
