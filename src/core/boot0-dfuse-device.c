@@ -23,6 +23,8 @@ enum
 #define DFUSE_FIRST_DATA_BLOCK 2
 #define STRING_TIMEOUT_MS      1000
 #define RECOVERY_ATTEMPTS      8
+/* GETSTATUS requests to reach manifestation after a leave request. */
+#define LEAVE_POLLS 20
 
 struct _Boot0DfuseDevice
 {
@@ -510,17 +512,40 @@ boot0_dfuse_device_run_impl (Boot0Device *device, guint32 address, GError **erro
   forget_pointer (self);
   if (self->quirks.leave_no_answer)
     return TRUE;
-  if (!boot0_dfu_get_status (self->handle, self->iface, 5000, &status, &local_error))
+  /* DFU 1.1 §7.2: GETSTATUS moves dfuMANIFEST-SYNC on to dfuMANIFEST, where
+   * the ROM starts the application; ask until it is there or gone (the F4
+   * ROM answers the first one with dfuDNBUSY, as dfu-util's loop expects). */
+  for (guint i = 0; i < LEAVE_POLLS; i++)
     {
-      if (is_gone (local_error) ||
-          g_error_matches (local_error, BOOT0_ERROR, BOOT0_ERROR_TIMED_OUT))
+      g_clear_error (&local_error);
+      if (!boot0_dfu_get_status (self->handle, self->iface, 5000, &status, &local_error))
+        {
+          if (is_gone (local_error) ||
+              g_error_matches (local_error, BOOT0_ERROR, BOOT0_ERROR_TIMED_OUT))
+            return TRUE;
+          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                      "starting the firmware: ");
+          return FALSE;
+        }
+      if (status.status != BOOT0_DFU_STATUS_OK)
+        return fail_with_status (self, &status, "starting the firmware", error);
+      if (status.state == BOOT0_DFU_STATE_MANIFEST ||
+          status.state == BOOT0_DFU_STATE_MANIFEST_WAIT_RESET ||
+          status.state == BOOT0_DFU_STATE_APP_IDLE || status.state == BOOT0_DFU_STATE_APP_DETACH)
         return TRUE;
-      g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "starting the firmware: ");
-      return FALSE;
+      if (status.state != BOOT0_DFU_STATE_MANIFEST_SYNC && status.state != BOOT0_DFU_STATE_DNBUSY)
+        {
+          g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_PROTOCOL,
+                       "starting the firmware: the device went to %s instead of manifestation",
+                       boot0_dfu_state_to_string (status.state));
+          return FALSE;
+        }
+      g_usleep ((gulong)MIN (MAX (status.poll_timeout, 1u), 1000u) * 1000);
     }
-  if (status.status != BOOT0_DFU_STATUS_OK)
-    return fail_with_status (self, &status, "starting the firmware", error);
-  return TRUE;
+  g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_TIMED_OUT,
+               "starting the firmware: the device stayed in dfuMANIFEST-SYNC; reset the board "
+               "with BOOT0 low");
+  return FALSE;
 }
 
 /* AN3156 §3.5: Read Unprotect mass-erases the flash and resets the chip. */
