@@ -133,9 +133,9 @@ about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   const char *authors[] = { _ ("The Boot0 authors"), NULL };
 
   gtk_show_about_dialog (parent, "program-name", _ ("Boot0"), "version", PACKAGE_VERSION,
-                         "logo-icon-name", APP_ID, "license-type", GTK_LICENSE_GPL_3_0,
-                         "comments", _ ("Program STM32 microcontrollers through their bootloader"),
-                         "authors", authors,
+                         "logo-icon-name", APP_ID, "license-type", GTK_LICENSE_GPL_3_0, "comments",
+                         _ ("Program STM32 microcontrollers through their bootloader"), "authors",
+                         authors,
                          /* Translators: your names, one per line. */
                          "translator-credits", _ ("translator-credits"), NULL);
 }

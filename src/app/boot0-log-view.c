@@ -91,8 +91,9 @@ boot0_log_view_add (Boot0LogView *self, const char *message)
 
   g_return_if_fail (BOOT0_IS_LOG_VIEW (self));
 
-  line = g_strdup_printf ("%s[%s.%03d] %s", gtk_text_buffer_get_char_count (self->buffer) > 0 ? "\n" : "",
-                          stamp, g_date_time_get_microsecond (now) / 1000, message);
+  line = g_strdup_printf ("%s[%s.%03d] %s",
+                          gtk_text_buffer_get_char_count (self->buffer) > 0 ? "\n" : "", stamp,
+                          g_date_time_get_microsecond (now) / 1000, message);
   gtk_text_buffer_get_end_iter (self->buffer, &end);
   gtk_text_buffer_insert (self->buffer, &end, line, -1);
   g_debug ("log: %s", message);

@@ -146,8 +146,8 @@ set_step_text (Boot0Window *self, const char *text)
   if (self->op_parts > 1)
     {
       /* Translators: a step and which part of several, e.g. "Erasing… (part 2 of 3)". */
-      g_autofree char *full = g_strdup_printf (_ ("%s (part %u of %u)"), text, self->op_part,
-                                               self->op_parts);
+      g_autofree char *full =
+          g_strdup_printf (_ ("%s (part %u of %u)"), text, self->op_part, self->op_parts);
       gtk_label_set_text (self->step_label, full);
     }
   else
@@ -276,10 +276,9 @@ finish_with_error (Boot0Window *self, const GError *error)
   gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
   boot0_window_log (self, FALSE, "%s: %s", title, error->message);
-  boot0_window_show_result (self,
-                            cancelled ? BOOT0_WINDOW_RESULT_CANCELLED : BOOT0_WINDOW_RESULT_ERROR,
-                            title, detail,
-                            g_error_matches (error, BOOT0_ERROR, BOOT0_ERROR_ACCESS_DENIED));
+  boot0_window_show_result (
+      self, cancelled ? BOOT0_WINDOW_RESULT_CANCELLED : BOOT0_WINDOW_RESULT_ERROR, title, detail,
+      g_error_matches (error, BOOT0_ERROR, BOOT0_ERROR_ACCESS_DENIED));
   end_op (self);
 }
 
@@ -381,8 +380,8 @@ finish_job_success (Boot0Window *self, Boot0Job *job)
         {
           gboolean verify = boot0_plan_get_verify (plan);
           gboolean run = boot0_plan_get_run (plan, NULL);
-          g_autofree char *facts = g_markup_printf_escaped ("%s · %s\n%s", device,
-                                                            self->firmware_name, summary);
+          g_autofree char *facts =
+              g_markup_printf_escaped ("%s · %s\n%s", device, self->firmware_name, summary);
           if (verify && run)
             title = g_strdup_printf (_ ("Done: programmed, verified and started in %s"), duration);
           else if (verify)
@@ -391,11 +390,12 @@ finish_job_success (Boot0Window *self, Boot0Job *job)
             title = g_strdup_printf (_ ("Done: programmed and started in %s"), duration);
           else
             title = g_strdup_printf (_ ("Done: programmed in %s"), duration);
-          detail = g_strdup_printf (
-              "%s\n%s", run ? jumper_reminder ()
-                            : _ ("The board stays in its bootloader: press Run to start the "
-                                 "firmware."),
-              facts);
+          detail =
+              g_strdup_printf ("%s\n%s",
+                               run ? jumper_reminder ()
+                                   : _ ("The board stays in its bootloader: press Run to start the "
+                                        "firmware."),
+                               facts);
           break;
         }
       case BOOT0_WINDOW_OP_ERASE:
@@ -518,8 +518,8 @@ boot0_window_start_erase (Boot0Window *self)
     {
       g_autofree char *detail = g_markup_escape_text (error->message, -1);
       boot0_window_log (self, FALSE, _ ("Cannot erase: %s"), error->message);
-      boot0_window_show_result (self, BOOT0_WINDOW_RESULT_ERROR, _ ("Failed: cannot erase"),
-                                detail, FALSE);
+      boot0_window_show_result (self, BOOT0_WINDOW_RESULT_ERROR, _ ("Failed: cannot erase"), detail,
+                                FALSE);
       return;
     }
   if (plans->len == 0)
@@ -861,8 +861,7 @@ boot0_window_start_probe (Boot0Window *self)
 {
   g_autoptr (GTask) task = NULL;
 
-  if (boot0_window_is_busy (self) || self->device == NULL ||
-      !BOOT0_IS_DFUSE_DEVICE (self->device))
+  if (boot0_window_is_busy (self) || self->device == NULL || !BOOT0_IS_DFUSE_DEVICE (self->device))
     return;
   begin_op (self, BOOT0_WINDOW_OP_PROBE, NULL);
   boot0_window_update_device_card (self);
@@ -905,8 +904,7 @@ find_rules_file (void)
   dir = g_build_filename (g_get_user_cache_dir (), "boot0", NULL);
   copy = g_build_filename (dir, RULES_NAME, NULL);
   if (bytes == NULL || g_mkdir_with_parents (dir, 0755) != 0 ||
-      !g_file_set_contents (copy, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
-                            NULL))
+      !g_file_set_contents (copy, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL))
     return g_steal_pointer (&installed);
   return g_steal_pointer (&copy);
 }
@@ -974,9 +972,8 @@ install_rule_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
                                       "below in a terminal instead."),
                                    -1);
   else
-    detail = g_markup_escape_text (err_text != NULL && *err_text != '\0' ? err_text
-                                                                         : _ ("Unknown error"),
-                                   -1);
+    detail = g_markup_escape_text (
+        err_text != NULL && *err_text != '\0' ? err_text : _ ("Unknown error"), -1);
   boot0_window_log (self, FALSE, _ ("The udev rule was not installed: %s"),
                     err_text != NULL ? err_text : "");
   boot0_window_show_result (self, BOOT0_WINDOW_RESULT_ERROR,

@@ -294,9 +294,9 @@ boot0_window_update_device_card (Boot0Window *self)
     {
       g_autofree char *size = boot0_plan_format_size (boot0_dfuse_layout_get_total_size (flash));
       guint n = boot0_dfuse_layout_get_n_sectors (flash);
-      flash_text = g_strdup_printf (
-          ngettext ("%s at 0x%08X, %u sector", "%s at 0x%08X, %u sectors", n), size,
-          boot0_dfuse_layout_get_start (flash), n);
+      flash_text =
+          g_strdup_printf (ngettext ("%s at 0x%08X, %u sector", "%s at 0x%08X, %u sectors", n),
+                           size, boot0_dfuse_layout_get_start (flash), n);
     }
   else
     flash_text = g_strdup (_ ("None announced"));
@@ -508,9 +508,9 @@ update_firmware_card (Boot0Window *self)
   gtk_stack_set_visible_child_name (self->firmware_stack, "loaded");
 
   gtk_label_set_text (self->format_label, format_description (boot0_firmware_get_format (fw)));
-  size_text = g_strdup_printf (ngettext ("%s (%lu byte)", "%s (%lu bytes)",
-                                         (gulong)boot0_firmware_get_total_size (fw)),
-                               size, (gulong)boot0_firmware_get_total_size (fw));
+  size_text = g_strdup_printf (
+      ngettext ("%s (%lu byte)", "%s (%lu bytes)", (gulong)boot0_firmware_get_total_size (fw)),
+      size, (gulong)boot0_firmware_get_total_size (fw));
   gtk_label_set_text (self->size_label, size_text);
   /* Where the bytes go: the planned copy knows the final addresses. */
   placed = self->plan != NULL ? boot0_plan_get_image (self->plan) : fw;
@@ -616,9 +616,8 @@ update_status (Boot0Window *self)
                 _ ("Type a valid start address, or lock it again."));
   else if (self->plan == NULL)
     {
-      g_autofree char *text =
-          g_strdup_printf (_ ("Cannot program: %s."),
-                           self->plan_error != NULL ? self->plan_error->message : "?");
+      g_autofree char *text = g_strdup_printf (
+          _ ("Cannot program: %s."), self->plan_error != NULL ? self->plan_error->message : "?");
       /* The core's messages may already end with a full stop. */
       if (g_str_has_suffix (text, ".."))
         text[strlen (text) - 1] = '\0';
@@ -679,9 +678,8 @@ boot0_window_update_state (Boot0Window *self)
    * reports that itself. */
   show_device = self->device != NULL || (busy && self->op_device != NULL);
   gtk_stack_set_visible_child_name (self->main_stack, show_device ? "device" : "no-device");
-  gtk_stack_set_visible_child_name (self->bottom_stack,
-                                    busy && self->op != BOOT0_WINDOW_OP_PROBE ? "progress"
-                                                                              : "actions");
+  gtk_stack_set_visible_child_name (
+      self->bottom_stack, busy && self->op != BOOT0_WINDOW_OP_PROBE ? "progress" : "actions");
   update_status (self);
 
   if (self->firmware != NULL && self->device == NULL)
@@ -937,8 +935,8 @@ boot0_window_open_file (Boot0Window *self, GFile *file)
   if (path == NULL)
     {
       g_autofree char *uri = g_file_get_uri (file);
-      g_autofree char *detail =
-          g_markup_printf_escaped (_ ("%s is not a local file: copy it to this computer first."), uri);
+      g_autofree char *detail = g_markup_printf_escaped (
+          _ ("%s is not a local file: copy it to this computer first."), uri);
       boot0_window_show_result (self, BOOT0_WINDOW_RESULT_ERROR, _ ("Failed to load the file"),
                                 detail, FALSE);
       return;
@@ -992,8 +990,8 @@ open_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   Boot0Window *self = BOOT0_WINDOW (widget);
   GtkFileChooser *chooser;
-  const char *all[] = { "*.bin",  "*.hex", "*.ihex", "*.ihx", "*.dfu", "*.srec", "*.s19",
-                        "*.s28",  "*.s37", "*.mot",  "*.elf", "*.axf", "*.out",  NULL };
+  const char *all[] = { "*.bin", "*.hex", "*.ihex", "*.ihx", "*.dfu", "*.srec", "*.s19",
+                        "*.s28", "*.s37", "*.mot",  "*.elf", "*.axf", "*.out",  NULL };
   const char *bin[] = { "*.bin", NULL };
   const char *hex[] = { "*.hex", "*.ihex", "*.ihx", NULL };
   const char *dfu[] = { "*.dfu", NULL };
@@ -1003,9 +1001,9 @@ open_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 
   if (self->chooser != NULL)
     return;
-  self->chooser = gtk_file_chooser_native_new (_ ("Open Firmware"), GTK_WINDOW (self),
-                                               GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Open"),
-                                               _ ("_Cancel"));
+  self->chooser =
+      gtk_file_chooser_native_new (_ ("Open Firmware"), GTK_WINDOW (self),
+                                   GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Open"), _ ("_Cancel"));
   chooser = GTK_FILE_CHOOSER (self->chooser);
   add_filter (chooser, _ ("Firmware files"), all);
   add_filter (chooser, _ ("Raw binary (.bin)"), bin);
@@ -1083,8 +1081,8 @@ address_changed_cb (Boot0Window *self)
 
   if (!self->address_unlocked)
     return;
-  self->address_valid = parse_address (gtk_editable_get_text (GTK_EDITABLE (self->address_entry)),
-                                       &address);
+  self->address_valid =
+      parse_address (gtk_editable_get_text (GTK_EDITABLE (self->address_entry)), &address);
   if (self->address_valid)
     self->address = address;
   refresh_plan (self);
@@ -1150,9 +1148,9 @@ erase_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
     }
   if (self->device == NULL)
     return;
-  dialog = gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
-                                   _ ("Erase the whole flash?"));
+  dialog =
+      gtk_message_dialog_new (GTK_WINDOW (self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                              GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, _ ("Erase the whole flash?"));
   gtk_message_dialog_format_secondary_text (
       GTK_MESSAGE_DIALOG (dialog),
       _ ("Everything in the flash of the %s is lost, except a bootloader’s protected sectors."),
@@ -1230,9 +1228,9 @@ read_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 
   if (self->chooser != NULL || self->device == NULL)
     return;
-  self->chooser = gtk_file_chooser_native_new (_ ("Save a Backup of the Flash"), GTK_WINDOW (self),
-                                               GTK_FILE_CHOOSER_ACTION_SAVE, _ ("_Save"),
-                                               _ ("_Cancel"));
+  self->chooser =
+      gtk_file_chooser_native_new (_ ("Save a Backup of the Flash"), GTK_WINDOW (self),
+                                   GTK_FILE_CHOOSER_ACTION_SAVE, _ ("_Save"), _ ("_Cancel"));
   chooser = GTK_FILE_CHOOSER (self->chooser);
   add_save_filter (chooser, _ ("Raw binary (.bin)"), "*.bin", ".bin");
   add_save_filter (chooser, _ ("Intel HEX (.hex)"), "*.hex", ".hex");
@@ -1284,8 +1282,7 @@ setup (Boot0Window *self, Boot0Application *app)
   gtk_window_set_default_size (GTK_WINDOW (self),
                                g_settings_get_int (self->settings, "window-width"),
                                g_settings_get_int (self->settings, "window-height"));
-  g_settings_bind (self->settings, "verify", self->verify_check, "active",
-                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "verify", self->verify_check, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "run", self->run_check, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (self->settings, "erase-mode", self->erase_needed_check, "active",
                                 G_SETTINGS_BIND_DEFAULT, erase_mode_get_mapping,
@@ -1315,9 +1312,9 @@ setup (Boot0Window *self, Boot0Application *app)
     }
   else
     {
-      g_autofree char *text = g_strdup_printf (
-          _ ("USB is not available, so Boot0 cannot see any board: %s"),
-          usb_error != NULL ? usb_error->message : _ ("unknown error"));
+      g_autofree char *text =
+          g_strdup_printf (_ ("USB is not available, so Boot0 cannot see any board: %s"),
+                           usb_error != NULL ? usb_error->message : _ ("unknown error"));
       gtk_label_set_text (self->usb_error_label, text);
       gtk_widget_set_visible (GTK_WIDGET (self->usb_error_label), TRUE);
       gtk_widget_set_visible (GTK_WIDGET (self->watching_label), FALSE);
@@ -1348,8 +1345,7 @@ boot0_window_get_property (GObject *object, guint prop_id, GValue *value, GParam
 }
 
 static void
-boot0_window_set_property (GObject *object, guint prop_id, const GValue *value,
-                           GParamSpec *pspec)
+boot0_window_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   Boot0Window *self = BOOT0_WINDOW (object);
 
@@ -1512,8 +1508,7 @@ boot0_window_class_init (Boot0WindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.read", NULL, read_action);
   gtk_widget_class_install_action (widget_class, "win.run", NULL, run_action);
   gtk_widget_class_install_property_action (widget_class, "win.toggle-log", "log-visible");
-  gtk_widget_class_install_property_action (widget_class, "win.unlock-address",
-                                            "address-unlocked");
+  gtk_widget_class_install_property_action (widget_class, "win.unlock-address", "address-unlocked");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
@@ -1521,8 +1516,8 @@ boot0_window_class_init (Boot0WindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK,
                                        "win.program", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK,
-                                       "win.toggle-log", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.toggle-log",
+                                       NULL);
 }
 
 static void
