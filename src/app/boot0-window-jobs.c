@@ -361,6 +361,20 @@ job_progress_cb (Boot0Job *job, const Boot0JobProgress *progress, gpointer user_
                    : 0.0;
   set_progress (self, fraction, progress->stage_done, progress->stage_total, progress->rate,
                 progress->eta);
+
+  /* Verbose logs record the progress too, once a second. */
+  if (progress->stage_total > 0 &&
+      g_get_monotonic_time () - self->last_progress_log >= G_USEC_PER_SEC)
+    {
+      g_autofree char *done = boot0_plan_format_size (progress->stage_done);
+      g_autofree char *total = boot0_plan_format_size (progress->stage_total);
+      g_autofree char *rate = boot0_plan_format_size ((guint64)progress->rate);
+      self->last_progress_log = g_get_monotonic_time ();
+      /* Translators: stage, bytes done, bytes in all, rate: "Programming: 12 KiB of 41.5 KiB
+       * (9.6 KiB/s)". */
+      boot0_window_log (self, TRUE, _ ("%s: %s of %s (%s/s)"), stage_name (progress->stage), done,
+                        total, rate);
+    }
 }
 
 static void

@@ -67,6 +67,7 @@ struct _Boot0Window
   guint op_parts;
   int last_stage;
   gint64 op_start;
+  gint64 last_progress_log;
   char *read_path;
   GMutex read_lock;
   guint64 read_done;

@@ -1271,6 +1271,22 @@ boot0_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (boot0_window_parent_class)->close_request (window);
 }
 
+/* tests/bench/bench-gui.py: when the first frame is on screen. */
+static void
+first_frame_cb (GdkFrameClock *clock, Boot0Window *self)
+{
+  g_print ("BOOT0_FIRST_FRAME_US=%" G_GINT64_FORMAT "\n", g_get_monotonic_time ());
+  g_signal_handlers_disconnect_by_func (clock, first_frame_cb, self);
+}
+
+static void
+realize_cb (Boot0Window *self)
+{
+  if (g_getenv ("BOOT0_BENCH_STARTUP") != NULL)
+    g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (self)), "after-paint",
+                      G_CALLBACK (first_frame_cb), self);
+}
+
 /* GtkWindow:application is set after constructed(): the setup that needs
  * the application runs from boot0_window_new(). */
 static void
@@ -1536,6 +1552,7 @@ boot0_window_init (Boot0Window *self)
   self->last_stage = -1;
   g_mutex_init (&self->read_lock);
 
+  g_signal_connect (self, "realize", G_CALLBACK (realize_cb), NULL);
   g_signal_connect_swapped (self->device_picker, "notify::selected",
                             G_CALLBACK (picker_selected_cb), self);
 
