@@ -107,3 +107,69 @@ boot0_test_assert_same_segments (Boot0Firmware *a, Boot0Firmware *b)
                        boot0_segment_get_data (sb), boot0_segment_get_size (sb));
     }
 }
+
+void
+boot0_test_assert_segment (Boot0Firmware *fw, guint idx, guint32 address, const guint8 *data,
+                           gsize len)
+{
+  const Boot0Segment *segment;
+  g_assert_cmpuint (idx, <, boot0_firmware_get_n_segments (fw));
+  segment = boot0_firmware_get_segment (fw, idx);
+  g_assert_cmphex (boot0_segment_get_address (segment), ==, address);
+  g_assert_cmpuint (boot0_segment_get_alt_setting (segment), ==, 0);
+  g_assert_cmpmem (boot0_segment_get_data (segment), boot0_segment_get_size (segment), data, len);
+}
+
+void
+boot0_test_assert_entry (Boot0Firmware *fw, guint32 expected)
+{
+  guint32 entry = 0;
+  g_assert_true (boot0_firmware_get_entry_point (fw, &entry));
+  g_assert_cmphex (entry, ==, expected);
+}
+
+Boot0Firmware *
+boot0_test_make_image (const Boot0TestRegion *regions, guint n_regions, guint32 seed)
+{
+  Boot0Firmware *fw = boot0_firmware_new ();
+  for (guint i = 0; i < n_regions; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree guint8 *buf = g_malloc (regions[i].size);
+      boot0_test_fill_random (buf, regions[i].size, seed + i);
+      boot0_firmware_add_data (fw, 0, regions[i].address, buf, regions[i].size, &error);
+      g_assert_no_error (error);
+    }
+  return fw;
+}
+
+guint8 *
+boot0_test_flatten (Boot0Firmware *fw, guint8 fill, gsize *len)
+{
+  guint32 start = 0;
+  guint64 end = 0;
+  guint8 *buf;
+
+  g_assert_true (boot0_firmware_get_span (fw, &start, &end));
+  *len = (gsize)(end - start);
+  buf = g_malloc (*len);
+  memset (buf, fill, *len);
+  for (guint i = 0; i < boot0_firmware_get_n_segments (fw); i++)
+    {
+      const Boot0Segment *s = boot0_firmware_get_segment (fw, i);
+      memcpy (buf + (boot0_segment_get_address (s) - start), boot0_segment_get_data (s),
+              boot0_segment_get_size (s));
+    }
+  return buf;
+}
+
+void
+boot0_test_assert_file_contents (const char *path, const guint8 *expected, gsize expected_len)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  g_file_get_contents (path, &contents, &len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (contents, len, expected, expected_len);
+}

@@ -29,6 +29,27 @@ void boot0_test_fill_random (guint8 *buf, gsize len, guint32 seed);
 /* Asserts that two images have the same segments (addresses and bytes). */
 void boot0_test_assert_same_segments (Boot0Firmware *a, Boot0Firmware *b);
 
+/* Asserts that segment idx of fw is at address in alternate setting 0 and
+ * holds exactly data. */
+void boot0_test_assert_segment (Boot0Firmware *fw, guint idx, guint32 address, const guint8 *data,
+                                gsize len);
+/* Asserts that fw has an entry point and that it is expected. */
+void boot0_test_assert_entry (Boot0Firmware *fw, guint32 expected);
+
+typedef struct
+{
+  guint32 address;
+  gsize size;
+} Boot0TestRegion;
+
+/* An image with deterministic random bytes in the given regions. */
+Boot0Firmware *boot0_test_make_image (const Boot0TestRegion *regions, guint n_regions,
+                                      guint32 seed);
+/* The image as one buffer from its lowest address, gaps filled with fill. */
+guint8 *boot0_test_flatten (Boot0Firmware *fw, guint8 fill, gsize *len);
+/* Asserts that the file at path holds exactly expected. */
+void boot0_test_assert_file_contents (const char *path, const guint8 *expected, gsize expected_len);
+
 /* Asserts error domain/code and that the message contains a substring. */
 #define boot0_test_assert_error(err, code, substr)                                                 \
   G_STMT_START                                                                                     \

@@ -199,16 +199,6 @@ assert_elf_error (GByteArray *b, gint code, const char *substr)
   boot0_test_assert_error (error, code, substr);
 }
 
-static void
-assert_segment (Boot0Firmware *fw, guint idx, guint32 address, const guint8 *data, gsize len)
-{
-  const Boot0Segment *seg = boot0_firmware_get_segment (fw, idx);
-  g_assert_nonnull (seg);
-  g_assert_cmpuint (boot0_segment_get_alt_setting (seg), ==, 0);
-  g_assert_cmphex (boot0_segment_get_address (seg), ==, address);
-  g_assert_cmpmem (boot0_segment_get_data (seg), boot0_segment_get_size (seg), data, len);
-}
-
 /* Program header i of a file built by elf_build(). */
 static guint8 *
 phdr (GByteArray *b, guint i)
@@ -236,8 +226,8 @@ test_segments_func (void)
   memcpy (merged, text, sizeof (text));
   memcpy (merged + sizeof (text), data_, sizeof (data_));
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 2);
-  assert_segment (fw, 0, 0x08000000, merged, sizeof (merged));
-  assert_segment (fw, 1, 0x08010000, rodata, sizeof (rodata));
+  boot0_test_assert_segment (fw, 0, 0x08000000, merged, sizeof (merged));
+  boot0_test_assert_segment (fw, 1, 0x08010000, rodata, sizeof (rodata));
   g_assert_cmpuint (boot0_firmware_get_total_size (fw), ==, 0x140 + 0x24);
 
   g_assert_true (boot0_firmware_get_entry_point (fw, &entry));
@@ -269,7 +259,7 @@ test_variants_func (void)
     g_autoptr (Boot0Firmware) fw = parse_array (b, &error);
     g_assert_no_error (error);
     g_assert_false (boot0_firmware_get_entry_point (fw, &entry));
-    assert_segment (fw, 0, 0x08000000, bytes, sizeof (bytes));
+    boot0_test_assert_segment (fw, 0, 0x08000000, bytes, sizeof (bytes));
   }
 
   /* ET_DYN is accepted and uses p_paddr the same way. */
@@ -281,7 +271,7 @@ test_variants_func (void)
     g_assert_no_error (error);
     g_assert_true (boot0_firmware_get_entry_point (fw, &entry));
     g_assert_cmphex (entry, ==, 0x1001);
-    assert_segment (fw, 0, 0x08004000, bytes, sizeof (bytes));
+    boot0_test_assert_segment (fw, 0, 0x08004000, bytes, sizeof (bytes));
   }
 
   /* Larger program header entries: the extra bytes are skipped. The table
@@ -314,7 +304,7 @@ test_variants_func (void)
     g_autoptr (GByteArray) b = elf_build (&seg, 1, 2, 0, FALSE);
     g_autoptr (Boot0Firmware) fw = parse_array (b, &error);
     g_assert_no_error (error);
-    assert_segment (fw, 0, 0xFFFFFFF0u, bytes, sizeof (bytes));
+    boot0_test_assert_segment (fw, 0, 0xFFFFFFF0u, bytes, sizeof (bytes));
   }
 }
 

@@ -7,12 +7,6 @@
 #include "boot0-firmware-private.h"
 #include "boot0-test-helpers.h"
 
-typedef struct
-{
-  guint32 address;
-  gsize size;
-} Region;
-
 /* Appends one record with a correct checksum; count is the byte count field
  * as written, which tests may set to disagree with the data. */
 static void
@@ -59,62 +53,6 @@ parse_ok (const char *text)
   return fw;
 }
 
-static void
-assert_segment (Boot0Firmware *fw, guint idx, guint32 address, const guint8 *data, gsize len)
-{
-  const Boot0Segment *segment;
-  g_assert_cmpuint (idx, <, boot0_firmware_get_n_segments (fw));
-  segment = boot0_firmware_get_segment (fw, idx);
-  g_assert_cmphex (boot0_segment_get_address (segment), ==, address);
-  g_assert_cmpuint (boot0_segment_get_alt_setting (segment), ==, 0);
-  g_assert_cmpmem (boot0_segment_get_data (segment), boot0_segment_get_size (segment), data, len);
-}
-
-static void
-assert_entry (Boot0Firmware *fw, guint32 expected)
-{
-  guint32 entry = 0;
-  g_assert_true (boot0_firmware_get_entry_point (fw, &entry));
-  g_assert_cmphex (entry, ==, expected);
-}
-
-/* An image with random bytes in the given regions. */
-static Boot0Firmware *
-make_image (const Region *regions, guint n_regions, guint32 seed)
-{
-  Boot0Firmware *fw = boot0_firmware_new ();
-  for (guint i = 0; i < n_regions; i++)
-    {
-      g_autoptr (GError) error = NULL;
-      g_autofree guint8 *buf = g_malloc (regions[i].size);
-      boot0_test_fill_random (buf, regions[i].size, seed + i);
-      boot0_firmware_add_data (fw, 0, regions[i].address, buf, regions[i].size, &error);
-      g_assert_no_error (error);
-    }
-  return fw;
-}
-
-/* The image as one buffer from its lowest address, gaps filled with fill. */
-static guint8 *
-flatten (Boot0Firmware *fw, guint8 fill, gsize *len)
-{
-  guint32 start = 0;
-  guint64 end = 0;
-  guint8 *buf;
-
-  g_assert_true (boot0_firmware_get_span (fw, &start, &end));
-  *len = (gsize)(end - start);
-  buf = g_malloc (*len);
-  memset (buf, fill, *len);
-  for (guint i = 0; i < boot0_firmware_get_n_segments (fw); i++)
-    {
-      const Boot0Segment *s = boot0_firmware_get_segment (fw, i);
-      memcpy (buf + (boot0_segment_get_address (s) - start), boot0_segment_get_data (s),
-              boot0_segment_get_size (s));
-    }
-  return buf;
-}
-
 static Boot0Firmware *
 parse_file (const char *path)
 {
@@ -129,17 +67,6 @@ parse_file (const char *path)
   g_assert_no_error (error);
   g_assert_nonnull (fw);
   return fw;
-}
-
-static void
-assert_file_contents (const char *path, const guint8 *expected, gsize expected_len)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *contents = NULL;
-  gsize len = 0;
-  g_file_get_contents (path, &contents, &len, &error);
-  g_assert_no_error (error);
-  g_assert_cmpmem (contents, len, expected, expected_len);
 }
 
 static char *
@@ -173,9 +100,9 @@ test_ihex_data_func (void)
 
   /* 0x0800FFF0 + 32 is contiguous; 0x08010050 is a separate region. */
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 2);
-  assert_segment (fw, 0, 0x0800FFF0, first, sizeof first);
-  assert_segment (fw, 1, 0x08010050, last, sizeof last);
-  assert_entry (fw, 0x0800FFF0);
+  boot0_test_assert_segment (fw, 0, 0x0800FFF0, first, sizeof first);
+  boot0_test_assert_segment (fw, 1, 0x08010050, last, sizeof last);
+  boot0_test_assert_entry (fw, 0x0800FFF0);
 }
 
 static void
@@ -184,7 +111,7 @@ test_ihex_no_extended_func (void)
   static const guint8 data[] = { 0x01, 0x02, 0x03, 0x04 };
   g_autoptr (Boot0Firmware) fw = parse_ok (":0401000001020304F1\n:00000001FF\n");
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 1);
-  assert_segment (fw, 0, 0x0100, data, sizeof data);
+  boot0_test_assert_segment (fw, 0, 0x0100, data, sizeof data);
   g_assert_false (boot0_firmware_get_entry_point (fw, NULL));
 }
 
@@ -206,8 +133,8 @@ test_ihex_segment_address_func (void)
   g_string_append (text, ":00000001FF\n");
   fw = parse_ok (text->str);
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 2);
-  assert_segment (fw, 0, 0x12340 + 0x10, data, 4);
-  assert_segment (fw, 1, 0x12340 + 0xFFF8, data, 16);
+  boot0_test_assert_segment (fw, 0, 0x12340 + 0x10, data, 4);
+  boot0_test_assert_segment (fw, 1, 0x12340 + 0xFFF8, data, 16);
 }
 
 /* Type 04: base = value << 16; a later 02 or 04 record replaces the base. */
@@ -234,10 +161,10 @@ test_ihex_linear_address_func (void)
   g_string_append (text, ":00000001FF\n");
   fw = parse_ok (text->str);
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 4);
-  assert_segment (fw, 0, 0x00010000, data, 3);
-  assert_segment (fw, 1, 0x08000000, data, 2);
-  assert_segment (fw, 2, 0x2000FFF0, data, 32);
-  assert_segment (fw, 3, 0xFFFFFFFC, data, 4);
+  boot0_test_assert_segment (fw, 0, 0x00010000, data, 3);
+  boot0_test_assert_segment (fw, 1, 0x08000000, data, 2);
+  boot0_test_assert_segment (fw, 2, 0x2000FFF0, data, 32);
+  boot0_test_assert_segment (fw, 3, 0xFFFFFFFC, data, 4);
   g_assert_cmpuint (boot0_segment_get_end (boot0_firmware_get_segment (fw, 3)), ==,
                     G_GUINT64_CONSTANT (0x100000000));
 }
@@ -249,7 +176,7 @@ test_ihex_start_segment_func (void)
   g_autoptr (Boot0Firmware) fw = parse_ok (":0100000042BD\n"
                                            ":0400000312345678E5\n"
                                            ":00000001FF\n");
-  assert_entry (fw, 0x179B8);
+  boot0_test_assert_entry (fw, 0x179B8);
 }
 
 static void
@@ -258,7 +185,7 @@ test_ihex_start_linear_func (void)
   g_autoptr (Boot0Firmware) fw = parse_ok (":0100000042BD\n"
                                            ":040000050800008D62\n"
                                            ":00000001FF\n");
-  assert_entry (fw, 0x0800008D);
+  boot0_test_assert_entry (fw, 0x0800008D);
 }
 
 static void
@@ -281,8 +208,8 @@ test_ihex_unsorted_func (void)
   g_string_append (text, ":00000001FF\n");
   fw = parse_ok (text->str);
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 2);
-  assert_segment (fw, 0, 0x00000100, data, 8);
-  assert_segment (fw, 1, 0x08000000, data, 64);
+  boot0_test_assert_segment (fw, 0, 0x00000100, data, 8);
+  boot0_test_assert_segment (fw, 1, 0x08000000, data, 64);
 }
 
 /* Gaps stay gaps: nothing is padded between far regions. */
@@ -301,9 +228,9 @@ test_ihex_gaps_func (void)
   g_string_append (text, ":00000001FF\n");
   fw = parse_ok (text->str);
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 3);
-  assert_segment (fw, 0, 0x08000000, data, 8);
-  assert_segment (fw, 1, 0x08000009, data, 8);
-  assert_segment (fw, 2, 0x1FFFC000, data, 4);
+  boot0_test_assert_segment (fw, 0, 0x08000000, data, 8);
+  boot0_test_assert_segment (fw, 1, 0x08000009, data, 8);
+  boot0_test_assert_segment (fw, 2, 0x1FFFC000, data, 4);
   g_assert_cmpuint (boot0_firmware_get_total_size (fw), ==, 20);
 }
 
@@ -323,7 +250,7 @@ test_ihex_lenient_func (void)
   static const guint8 data[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
   g_autoptr (Boot0Firmware) fw = parse_ok (text);
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 1);
-  assert_segment (fw, 0, 0x08000000, data, sizeof data);
+  boot0_test_assert_segment (fw, 0, 0x08000000, data, sizeof data);
 }
 
 /* The last EOF record may lack its newline. */
@@ -332,7 +259,7 @@ test_ihex_no_final_newline_func (void)
 {
   static const guint8 data[] = { 0x42 };
   g_autoptr (Boot0Firmware) fw = parse_ok (":0100000042BD\n:00000001FF");
-  assert_segment (fw, 0, 0, data, 1);
+  boot0_test_assert_segment (fw, 0, 0, data, 1);
 }
 
 static void
@@ -454,7 +381,7 @@ test_ihex_error_line_too_long_func (void)
     append_record (text, 0, 0x00, data, sizeof data);
     g_string_append (text, ":00000001FF\n");
     fw = parse_ok (text->str);
-    assert_segment (fw, 0, 0, data, sizeof data);
+    boot0_test_assert_segment (fw, 0, 0, data, sizeof data);
   }
 }
 
@@ -570,17 +497,17 @@ assert_round_trip (Boot0Firmware *fw)
 static void
 test_ihex_round_trip_func (void)
 {
-  static const Region layout1[] = {
+  static const Boot0TestRegion layout1[] = {
     { 0x00000000, 1 },       { 0x00000002, 0x1FFFF }, /* 64 KiB crossings from 0 */
     { 0x08000000, 1001 },    { 0x0800FFF1, 0x35 },    /* odd, across a boundary */
     { 0x0801FFFF, 0x10002 },                          /* starts 1 below a boundary */
     { 0x1FFFC000, 16 },      { 0xFFFFFFF0, 16 },      /* ends at 4 GiB */
   };
-  static const Region layout2[] = { { 0x08000000, 0x40000 } };
-  static const Region layout3[] = { { 0xFFFF0000, 0x10000 } };
-  g_autoptr (Boot0Firmware) fw1 = make_image (layout1, G_N_ELEMENTS (layout1), 1);
-  g_autoptr (Boot0Firmware) fw2 = make_image (layout2, G_N_ELEMENTS (layout2), 2);
-  g_autoptr (Boot0Firmware) fw3 = make_image (layout3, G_N_ELEMENTS (layout3), 3);
+  static const Boot0TestRegion layout2[] = { { 0x08000000, 0x40000 } };
+  static const Boot0TestRegion layout3[] = { { 0xFFFF0000, 0x10000 } };
+  g_autoptr (Boot0Firmware) fw1 = boot0_test_make_image (layout1, G_N_ELEMENTS (layout1), 1);
+  g_autoptr (Boot0Firmware) fw2 = boot0_test_make_image (layout2, G_N_ELEMENTS (layout2), 2);
+  g_autoptr (Boot0Firmware) fw3 = boot0_test_make_image (layout3, G_N_ELEMENTS (layout3), 3);
 
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw1), ==, G_N_ELEMENTS (layout1));
   assert_round_trip (fw1);
@@ -594,13 +521,13 @@ test_ihex_round_trip_func (void)
 static void
 test_ihex_tools_read_ours_func (void)
 {
-  static const Region layout[] = {
+  static const Boot0TestRegion layout[] = {
     { 0x08000000, 1000 },
     { 0x0800FFF0, 0x35 },
     { 0x08020001, 77 },
     { 0x0803FFFF, 0x10003 },
   };
-  g_autoptr (Boot0Firmware) fw = make_image (layout, G_N_ELEMENTS (layout), 11);
+  g_autoptr (Boot0Firmware) fw = boot0_test_make_image (layout, G_N_ELEMENTS (layout), 11);
   g_autofree char *dir = boot0_test_mkdtemp ();
   g_autofree char *hex = NULL;
   g_autofree char *objcopy_bin = g_build_filename (dir, "objcopy.bin", NULL);
@@ -612,14 +539,14 @@ test_ihex_tools_read_ours_func (void)
 
   boot0_firmware_set_entry_point (fw, 0x08000101);
   hex = write_ihex_file (fw, dir, "image.hex");
-  expected = flatten (fw, 0xFF, &expected_len);
+  expected = boot0_test_flatten (fw, 0xFF, &expected_len);
 
   {
     const char *args[] = { "-I",   "ihex", "-O",        "binary", "--gap-fill",
                            "0xff", hex,    objcopy_bin, NULL };
     out = boot0_test_run_tool ("OBJCOPY", args);
   }
-  assert_file_contents (objcopy_bin, expected, expected_len);
+  boot0_test_assert_file_contents (objcopy_bin, expected, expected_len);
 
   fill_end = g_strdup_printf ("0x%08X", (guint)(0x08000000 + expected_len));
   {
@@ -628,7 +555,7 @@ test_ihex_tools_read_ours_func (void)
     g_free (out);
     out = boot0_test_run_tool ("SREC_CAT", args);
   }
-  assert_file_contents (srec_cat_bin, expected, expected_len);
+  boot0_test_assert_file_contents (srec_cat_bin, expected, expected_len);
 
   boot0_test_rm_rf (dir);
 }
@@ -653,9 +580,9 @@ test_ihex_objcopy_output_func (void)
   out = boot0_test_run_tool ("OBJCOPY", args);
   fw = parse_file (hex);
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 1);
-  assert_segment (fw, 0, 0x0800C000, buf, len);
+  boot0_test_assert_segment (fw, 0, 0x0800C000, buf, len);
   /* objcopy gives a binary's start address as the entry point (type 05). */
-  assert_entry (fw, 0x0800C000);
+  boot0_test_assert_entry (fw, 0x0800C000);
   boot0_test_rm_rf (dir);
 }
 
@@ -682,7 +609,7 @@ check_srec_cat_output (const char *dir, const char *bin, const guint8 *buf, gsiz
   out = boot0_test_run_tool ("SREC_CAT", (const char *const *)args->pdata);
   fw = parse_file (hex);
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 1);
-  assert_segment (fw, 0, address, buf, len);
+  boot0_test_assert_segment (fw, 0, address, buf, len);
 }
 
 static void
@@ -748,9 +675,9 @@ test_ihex_srec_cat_multi_func (void)
   }
   fw = parse_file (hex);
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 2);
-  assert_segment (fw, 0, 0x0800FF80, a, sizeof a);
-  assert_segment (fw, 1, 0x08040001, b, sizeof b);
-  assert_entry (fw, 0x08000189);
+  boot0_test_assert_segment (fw, 0, 0x0800FF80, a, sizeof a);
+  boot0_test_assert_segment (fw, 1, 0x08040001, b, sizeof b);
+  boot0_test_assert_entry (fw, 0x08000189);
 
   {
     /* Segmented: the start address comes as CS:IP (type 03). */
@@ -773,9 +700,9 @@ test_ihex_srec_cat_multi_func (void)
   }
   fw16 = parse_file (hex16);
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw16), ==, 2);
-  assert_segment (fw16, 0, 0x1FF80, a, sizeof a);
-  assert_segment (fw16, 1, 0x30001, b, sizeof b);
-  assert_entry (fw16, 0x1234);
+  boot0_test_assert_segment (fw16, 0, 0x1FF80, a, sizeof a);
+  boot0_test_assert_segment (fw16, 1, 0x30001, b, sizeof b);
+  boot0_test_assert_entry (fw16, 0x1234);
   boot0_test_rm_rf (dir);
 }
 

@@ -7,12 +7,6 @@
 #include "boot0-firmware-private.h"
 #include "boot0-test-helpers.h"
 
-typedef struct
-{
-  guint32 address;
-  gsize size;
-} Region;
-
 /* Appends one record with a correct byte count and checksum. */
 static void
 append_record (GString *out, char type, guint alen, guint32 address, const guint8 *data, gsize len)
@@ -52,61 +46,6 @@ parse_ok (const char *text)
   return fw;
 }
 
-static void
-assert_segment (Boot0Firmware *fw, guint idx, guint32 address, const guint8 *data, gsize len)
-{
-  const Boot0Segment *segment;
-  g_assert_cmpuint (idx, <, boot0_firmware_get_n_segments (fw));
-  segment = boot0_firmware_get_segment (fw, idx);
-  g_assert_cmphex (boot0_segment_get_address (segment), ==, address);
-  g_assert_cmpuint (boot0_segment_get_alt_setting (segment), ==, 0);
-  g_assert_cmpmem (boot0_segment_get_data (segment), boot0_segment_get_size (segment), data, len);
-}
-
-static void
-assert_entry (Boot0Firmware *fw, guint32 expected)
-{
-  guint32 entry = 0;
-  g_assert_true (boot0_firmware_get_entry_point (fw, &entry));
-  g_assert_cmphex (entry, ==, expected);
-}
-
-static Boot0Firmware *
-make_image (const Region *regions, guint n_regions, guint32 seed)
-{
-  Boot0Firmware *fw = boot0_firmware_new ();
-  for (guint i = 0; i < n_regions; i++)
-    {
-      g_autoptr (GError) error = NULL;
-      g_autofree guint8 *buf = g_malloc (regions[i].size);
-      boot0_test_fill_random (buf, regions[i].size, seed + i);
-      boot0_firmware_add_data (fw, 0, regions[i].address, buf, regions[i].size, &error);
-      g_assert_no_error (error);
-    }
-  return fw;
-}
-
-/* The image as one buffer from its lowest address, gaps filled with fill. */
-static guint8 *
-flatten (Boot0Firmware *fw, guint8 fill, gsize *len)
-{
-  guint32 start = 0;
-  guint64 end = 0;
-  guint8 *buf;
-
-  g_assert_true (boot0_firmware_get_span (fw, &start, &end));
-  *len = (gsize)(end - start);
-  buf = g_malloc (*len);
-  memset (buf, fill, *len);
-  for (guint i = 0; i < boot0_firmware_get_n_segments (fw); i++)
-    {
-      const Boot0Segment *s = boot0_firmware_get_segment (fw, i);
-      memcpy (buf + (boot0_segment_get_address (s) - start), boot0_segment_get_data (s),
-              boot0_segment_get_size (s));
-    }
-  return buf;
-}
-
 static Boot0Firmware *
 parse_file (const char *path)
 {
@@ -121,17 +60,6 @@ parse_file (const char *path)
   g_assert_no_error (error);
   g_assert_nonnull (fw);
   return fw;
-}
-
-static void
-assert_file_contents (const char *path, const guint8 *expected, gsize expected_len)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *contents = NULL;
-  gsize len = 0;
-  g_file_get_contents (path, &contents, &len, &error);
-  g_assert_no_error (error);
-  g_assert_cmpmem (contents, len, expected, expected_len);
 }
 
 static char *
@@ -157,10 +85,10 @@ test_srec_record_types_func (void)
   g_autoptr (Boot0Firmware) fw = parse_ok (text);
 
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 3);
-  assert_segment (fw, 0, 0x0100, d1, sizeof d1);
-  assert_segment (fw, 1, 0x123456, d2, sizeof d2);
-  assert_segment (fw, 2, 0x08000000, d3, sizeof d3);
-  assert_entry (fw, 0x08000123);
+  boot0_test_assert_segment (fw, 0, 0x0100, d1, sizeof d1);
+  boot0_test_assert_segment (fw, 1, 0x123456, d2, sizeof d2);
+  boot0_test_assert_segment (fw, 2, 0x08000000, d3, sizeof d3);
+  boot0_test_assert_entry (fw, 0x08000123);
 }
 
 static void
@@ -183,8 +111,8 @@ test_srec_termination_func (void)
                                            "S70500000000FA\n");
   g_autoptr (Boot0Firmware) zero = parse_ok ("S107010001020304ED\nS9030000FC\n");
 
-  assert_entry (s9, 0x0100);
-  assert_entry (s8, 0x123456);
+  boot0_test_assert_entry (s9, 0x0100);
+  boot0_test_assert_entry (s8, 0x123456);
   g_assert_false (boot0_firmware_get_entry_point (s6, NULL));
   /* Address 0 is what writers put when there is no entry point. */
   g_assert_false (boot0_firmware_get_entry_point (zero, NULL));
@@ -221,9 +149,9 @@ test_srec_unsorted_gaps_func (void)
   g_string_append (text, "S9030000FC\n");
   fw = parse_ok (text->str);
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 3);
-  assert_segment (fw, 0, 0x00000000, data, 1);
-  assert_segment (fw, 1, 0x00080000, data, 5);
-  assert_segment (fw, 2, 0x08000000, data, 64);
+  boot0_test_assert_segment (fw, 0, 0x00000000, data, 1);
+  boot0_test_assert_segment (fw, 1, 0x00080000, data, 5);
+  boot0_test_assert_segment (fw, 2, 0x08000000, data, 64);
   g_assert_cmpuint (boot0_firmware_get_total_size (fw), ==, 70);
 }
 
@@ -244,9 +172,9 @@ test_srec_lenient_func (void)
   static const guint8 d1[] = { 1, 2, 3, 4 };
   g_autoptr (Boot0Firmware) fw = parse_ok (text);
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 2);
-  assert_segment (fw, 0, 0x0100, d1, sizeof d1);
-  assert_segment (fw, 1, 0xFFFFFFFC, d1, sizeof d1);
-  assert_entry (fw, 0x08000123);
+  boot0_test_assert_segment (fw, 0, 0x0100, d1, sizeof d1);
+  boot0_test_assert_segment (fw, 1, 0xFFFFFFFC, d1, sizeof d1);
+  boot0_test_assert_entry (fw, 0x08000123);
 }
 
 static void
@@ -263,7 +191,7 @@ test_srec_load_bytes_func (void)
   g_assert_cmpint (boot0_firmware_get_format (fw), ==, BOOT0_FIRMWARE_FORMAT_SREC);
   g_assert_false (boot0_firmware_get_relocatable (fw));
   g_assert_cmpuint (boot0_firmware_get_total_size (fw), ==, 4);
-  assert_entry (fw, 0x0100);
+  boot0_test_assert_entry (fw, 0x0100);
 
   fw2 = boot0_firmware_load_bytes (bad, BOOT0_FIRMWARE_FORMAT_SREC, 0, &error);
   g_assert_null (fw2);
@@ -348,7 +276,7 @@ test_srec_error_line_too_long_func (void)
   g_string_append (text, "S70500000000FA\n");
   {
     g_autoptr (Boot0Firmware) fw = parse_ok (text->str);
-    assert_segment (fw, 0, 0x08000000, data, sizeof data);
+    boot0_test_assert_segment (fw, 0, 0x08000000, data, sizeof data);
   }
   g_string_truncate (text, 514);
   g_string_append (text, "00\n");
@@ -417,8 +345,8 @@ test_srec_write_s6_func (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (Boot0Firmware) fw2 = NULL;
-  static const Region layout[] = { { 0x08000000, 0x10000 * 16 + 1 } };
-  g_autoptr (Boot0Firmware) fw = make_image (layout, 1, 9);
+  static const Boot0TestRegion layout[] = { { 0x08000000, 0x10000 * 16 + 1 } };
+  g_autoptr (Boot0Firmware) fw = boot0_test_make_image (layout, 1, 9);
   g_autofree char *text = NULL;
   gsize len = 0;
   const char *data;
@@ -466,13 +394,13 @@ assert_round_trip (Boot0Firmware *fw)
 static void
 test_srec_round_trip_func (void)
 {
-  static const Region layout1[] = {
+  static const Boot0TestRegion layout1[] = {
     { 0x00000000, 1 },       { 0x00000002, 0x1FFFF }, { 0x08000000, 1001 }, { 0x0800FFF1, 0x35 },
     { 0x0801FFFF, 0x10002 }, { 0x1FFFC000, 16 },      { 0xFFFFFFF1, 15 }, /* ends at 4 GiB */
   };
-  static const Region layout2[] = { { 0x08000000, 0x40000 } };
-  g_autoptr (Boot0Firmware) fw1 = make_image (layout1, G_N_ELEMENTS (layout1), 1);
-  g_autoptr (Boot0Firmware) fw2 = make_image (layout2, G_N_ELEMENTS (layout2), 2);
+  static const Boot0TestRegion layout2[] = { { 0x08000000, 0x40000 } };
+  g_autoptr (Boot0Firmware) fw1 = boot0_test_make_image (layout1, G_N_ELEMENTS (layout1), 1);
+  g_autoptr (Boot0Firmware) fw2 = boot0_test_make_image (layout2, G_N_ELEMENTS (layout2), 2);
 
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw1), ==, G_N_ELEMENTS (layout1));
   assert_round_trip (fw1);
@@ -484,14 +412,14 @@ test_srec_round_trip_func (void)
 static void
 test_srec_tools_read_ours_func (void)
 {
-  static const Region layout[] = {
+  static const Boot0TestRegion layout[] = {
     { 0x08000000, 1000 },
     { 0x0800FFF0, 0x35 },
     { 0x08020001, 77 },
     { 0x0803FFFF, 0x10003 },
   };
   g_autoptr (GError) error = NULL;
-  g_autoptr (Boot0Firmware) fw = make_image (layout, G_N_ELEMENTS (layout), 12);
+  g_autoptr (Boot0Firmware) fw = boot0_test_make_image (layout, G_N_ELEMENTS (layout), 12);
   g_autoptr (GBytes) srec = NULL;
   g_autoptr (GBytes) ihex = NULL;
   g_autoptr (Boot0Firmware) converted = NULL;
@@ -510,14 +438,14 @@ test_srec_tools_read_ours_func (void)
   srec = boot0_firmware_write_srec (fw, &error);
   g_assert_no_error (error);
   srec_path = write_file (srec, dir, "image.srec");
-  expected = flatten (fw, 0xFF, &expected_len);
+  expected = boot0_test_flatten (fw, 0xFF, &expected_len);
 
   {
     const char *args[] = { "-I",   "srec",    "-O",        "binary", "--gap-fill",
                            "0xff", srec_path, objcopy_bin, NULL };
     out = boot0_test_run_tool ("OBJCOPY", args);
   }
-  assert_file_contents (objcopy_bin, expected, expected_len);
+  boot0_test_assert_file_contents (objcopy_bin, expected, expected_len);
 
   fill_end = g_strdup_printf ("0x%08X", (guint)(0x08000000 + expected_len));
   {
@@ -526,7 +454,7 @@ test_srec_tools_read_ours_func (void)
     g_free (out);
     out = boot0_test_run_tool ("SREC_CAT", args);
   }
-  assert_file_contents (srec_cat_bin, expected, expected_len);
+  boot0_test_assert_file_contents (srec_cat_bin, expected, expected_len);
 
   /* Boot0's Intel HEX converted by objcopy to S-records reads back the
    * same, entry point included. */
@@ -540,7 +468,7 @@ test_srec_tools_read_ours_func (void)
   }
   converted = parse_file (objcopy_srec);
   boot0_test_assert_same_segments (fw, converted);
-  assert_entry (converted, 0x08000101);
+  boot0_test_assert_entry (converted, 0x08000101);
 
   boot0_test_rm_rf (dir);
 }
@@ -565,8 +493,8 @@ test_srec_objcopy_output_func (void)
   out = boot0_test_run_tool ("OBJCOPY", args);
   fw = parse_file (srec);
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 1);
-  assert_segment (fw, 0, 0x0800C000, buf, len);
-  assert_entry (fw, 0x0800C000);
+  boot0_test_assert_segment (fw, 0, 0x0800C000, buf, len);
+  boot0_test_assert_entry (fw, 0x0800C000);
   boot0_test_rm_rf (dir);
 }
 
@@ -598,7 +526,7 @@ check_srec_cat_output (const char *dir, const char *bin, const guint8 *buf, gsiz
 {
   g_autoptr (Boot0Firmware) fw = srec_cat_convert (dir, bin, offset, extra);
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 1);
-  assert_segment (fw, 0, address, buf, len);
+  boot0_test_assert_segment (fw, 0, address, buf, len);
 }
 
 static void
@@ -667,16 +595,16 @@ test_srec_srec_cat_start_func (void)
   }
   fw = parse_file (srec);
   g_assert_cmpuint (boot0_firmware_get_n_segments (fw), ==, 2);
-  assert_segment (fw, 0, 0x0800FF80, a, sizeof a);
-  assert_segment (fw, 1, 0x08040001, b, sizeof b);
-  assert_entry (fw, 0x08000189);
+  boot0_test_assert_segment (fw, 0, 0x0800FF80, a, sizeof a);
+  boot0_test_assert_segment (fw, 1, 0x08040001, b, sizeof b);
+  boot0_test_assert_entry (fw, 0x08000189);
 
   s8 = srec_cat_convert (dir, bin_a, "0x1000", s8_args);
-  assert_segment (s8, 0, 0x1000, a, sizeof a);
-  assert_entry (s8, 0x123456);
+  boot0_test_assert_segment (s8, 0, 0x1000, a, sizeof a);
+  boot0_test_assert_entry (s8, 0x123456);
   s9 = srec_cat_convert (dir, bin_a, "0x1000", s9_args);
-  assert_segment (s9, 0, 0x1000, a, sizeof a);
-  assert_entry (s9, 0x1234);
+  boot0_test_assert_segment (s9, 0, 0x1000, a, sizeof a);
+  boot0_test_assert_entry (s9, 0x1234);
   boot0_test_rm_rf (dir);
 }
 
