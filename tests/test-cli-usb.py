@@ -100,9 +100,10 @@ class Emulator:
             argv += ["--control", self.control]
         return argv + ["--", *command]
 
-    def run(self, *command, timeout=120):
+    def run(self, *command, timeout=120, env=None):
         start = time.monotonic()
-        r = subprocess.run(self.argv(*command), capture_output=True, text=True, timeout=timeout)
+        r = subprocess.run(self.argv(*command), capture_output=True, text=True, timeout=timeout,
+                           env=env)
         r.seconds = time.monotonic() - start
         return r
 
@@ -214,6 +215,28 @@ class TestList(UsbTestCase):
                 self.assertEqual(info["protection"], "none")
                 self.assertEqual(info["flash_size"], PROFILES[profile][1])
                 self.assertEqual(int(info["flash_start"], 16), FLASH_BASE)
+
+    def test_access_denied(self):
+        # A board the user may not open (no udev rule) still lists, says
+        # why, and every command explains the udev rule.
+        flag = self.write("deny", b"")
+        emu = Emulator(self.tmp, ("f405",))
+        env = dict(os.environ, BOOT0_TEST_DENY_USB=flag,
+                   LD_PRELOAD=os.environ["BOOT0_DENY_USB_PRELOAD"] + ":libumockdev-preload.so.0",
+                   ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0")
+        r = emu.run(*self.cli("list", "--json"), env=env)
+        self.assert_ok(r)
+        devices = json.loads(r.stdout)
+        self.assertEqual(len(devices), 1)
+        self.assertIn("no permission", devices[0]["label"])
+        r = emu.run(*self.cli("flash", self.write("a.bin", b"\x00" * 64)), env=env)
+        self.assert_fails(r, EX_NOPERM, "no permission", "udev rule")
+        self.assertEqual(emu.summary()["devices"][0]["bytes_written"], 0)
+        # With the permission back (the rule installed), the same command works.
+        os.unlink(flag)
+        r = emu.run(*self.cli("list", "--json"), env=env)
+        self.assert_ok(r)
+        self.assertIn("STM32F405", json.loads(r.stdout)[0]["label"])
 
     def test_info_human(self):
         r = Emulator(self.tmp).run(*self.cli("info"))

@@ -394,8 +394,9 @@ finish_job_success (Boot0Window *self, Boot0Job *job)
         {
           gboolean verify = boot0_plan_get_verify (plan);
           gboolean run = boot0_plan_get_run (plan, NULL);
-          g_autofree char *facts =
-              g_markup_printf_escaped ("%s · %s\n%s", device, self->firmware_name, summary);
+          /* The step-by-step figures go to the log and the tooltip: the
+           * banner stays short enough to leave the memory map in view. */
+          g_autofree char *facts = g_markup_printf_escaped ("%s · %s", device, self->firmware_name);
           if (verify && run)
             title = g_strdup_printf (_ ("Done: programmed, verified and started in %s"), duration);
           else if (verify)
@@ -433,6 +434,7 @@ finish_job_success (Boot0Window *self, Boot0Job *job)
     }
   boot0_window_log (self, FALSE, "%s. %s", title, summary);
   boot0_window_show_result (self, BOOT0_WINDOW_RESULT_SUCCESS, title, detail, FALSE);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->result_detail), summary);
   end_op (self);
 }
 
@@ -856,18 +858,25 @@ probe_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     {
       boot0_window_log (self, FALSE, _ ("Could not read the device’s protection state: %s"),
                         error->message);
-      /* Without permission nothing else will work either: say so now. */
+      g_set_object (&self->probe_failed, self->op_device);
+      /* Without permission nothing else will work either: say so now. The
+       * banner's udev part says what to do. */
       if (g_error_matches (error, BOOT0_ERROR, BOOT0_ERROR_ACCESS_DENIED))
-        {
-          g_autofree char *detail = g_markup_escape_text (error->message, -1);
-          boot0_window_show_result (self, BOOT0_WINDOW_RESULT_ERROR,
-                                    _ ("Failed: no permission to use the device"), detail, TRUE);
-        }
+        boot0_window_show_result (self, BOOT0_WINDOW_RESULT_ERROR,
+                                  _ ("Failed: no permission to use the device"), NULL, TRUE);
     }
   else if (self->op_device != NULL)
-    boot0_window_log (self, TRUE, _ ("Protection: %s"),
-                      boot0_protection_to_string (boot0_device_get_protection (self->op_device)));
+    {
+      boot0_window_log (self, TRUE, _ ("Protection: %s"),
+                        boot0_protection_to_string (boot0_device_get_protection (self->op_device)));
+      /* A board opens now: the old "no permission" is solved. */
+      if (gtk_widget_get_visible (self->udev_box))
+        boot0_window_clear_result (self);
+    }
   end_op (self);
+  /* Opening may have taught the device its memories (refused at arrival,
+   * allowed now). */
+  boot0_window_refresh_plan (self);
 }
 
 void

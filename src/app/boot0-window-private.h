@@ -51,6 +51,10 @@ struct _Boot0Window
   Boot0Plan *plan;
   GError *plan_error;
   gboolean address_unlocked;
+  /* The user chose to program a file whose DFU suffix names another device. */
+  gboolean suffix_ignored;
+  /* The device whose probe failed: not probed again (a loop otherwise). */
+  Boot0Device *probe_failed;
   gboolean address_valid;
   guint32 address;
 
@@ -114,6 +118,8 @@ struct _Boot0Window
   GtkLabel *crc_label;
   GtkLabel *sha_label;
   GtkLabel *suffix_label;
+  GtkWidget *suffix_title_label;
+  GtkToggleButton *suffix_override_button;
   GtkWidget *suffix_warning_box;
   GtkLabel *suffix_warning_label;
   GtkWidget *address_box;
@@ -154,6 +160,8 @@ void boot0_window_show_result (Boot0Window *self, Boot0WindowResult result, cons
 void boot0_window_clear_result (Boot0Window *self);
 /* After an operation: follow devices that left or arrived meanwhile. */
 void boot0_window_sync_devices (Boot0Window *self);
+/* Plans again (the device or the options changed). */
+void boot0_window_refresh_plan (Boot0Window *self);
 void boot0_window_update_device_card (Boot0Window *self);
 void boot0_window_remember_folder (Boot0Window *self, GFile *file);
 /* "4.2 s", "2 min 5 s". */

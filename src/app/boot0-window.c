@@ -20,12 +20,14 @@ enum
   PROP_0,
   PROP_LOG_VISIBLE,
   PROP_ADDRESS_UNLOCKED,
+  PROP_SUFFIX_IGNORED,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
 static void refresh_plan (Boot0Window *self);
+static void update_firmware_card (Boot0Window *self);
 static void select_device (Boot0Window *self, Boot0Device *device);
 
 /* Formatting ------------------------------------------------------------ */
@@ -70,6 +72,10 @@ device_label (Boot0Device *device)
 
   if (g_strcmp0 (label, BOOT0_CHIP_DB_CUSTOM_LABEL) == 0)
     return _ ("Custom DfuSe bootloader");
+  if (g_strcmp0 (label, BOOT0_DFUSE_NO_PERMISSION_LABEL_ST) == 0)
+    return _ ("STM32 bootloader (no permission)");
+  if (g_strcmp0 (label, BOOT0_DFUSE_NO_PERMISSION_LABEL) == 0)
+    return _ ("DFU device (no permission)");
   return label;
 }
 
@@ -110,6 +116,7 @@ boot0_window_show_result (Boot0Window *self, Boot0WindowResult result, const cha
   gtk_image_set_from_icon_name (self->result_icon, icons[result]);
   gtk_label_set_text (self->result_title, title);
   gtk_label_set_markup (self->result_detail, detail_markup != NULL ? detail_markup : "");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->result_detail), NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->result_detail),
                           detail_markup != NULL && *detail_markup != '\0');
   gtk_widget_set_visible (self->udev_box, offer_udev_rule);
@@ -404,6 +411,19 @@ suffix_mismatch (Boot0Window *self)
                           suffix->id_vendor, suffix->id_product, vid, pid);
 }
 
+/* A file built for another device keeps Program disabled until the user
+ * deliberately says to use it anyway. */
+static gboolean
+suffix_blocks (Boot0Window *self)
+{
+  g_autofree char *mismatch = NULL;
+
+  if (self->suffix_ignored)
+    return FALSE;
+  mismatch = suffix_mismatch (self);
+  return mismatch != NULL;
+}
+
 static gboolean
 default_address (Boot0Window *self, guint32 *address)
 {
@@ -522,6 +542,10 @@ update_firmware_card (Boot0Window *self)
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->sha_label), self->firmware_sha256);
   suffix = describe_suffix (fw);
   gtk_label_set_text (self->suffix_label, suffix);
+  /* Most files carry none: then the row is noise. */
+  gtk_widget_set_visible (self->suffix_title_label, boot0_firmware_get_dfu_suffix (fw) != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->suffix_label),
+                          boot0_firmware_get_dfu_suffix (fw) != NULL);
 
   mismatch = suffix_mismatch (self);
   gtk_widget_set_visible (self->suffix_warning_box, mismatch != NULL);
@@ -572,6 +596,12 @@ refresh_plan (Boot0Window *self)
   boot0_window_update_state (self);
 }
 
+void
+boot0_window_refresh_plan (Boot0Window *self)
+{
+  refresh_plan (self);
+}
+
 /* The state of every control ---------------------------------------------- */
 
 static void
@@ -604,6 +634,11 @@ update_status (Boot0Window *self)
     set_status (self, "dialog-information-symbolic", NULL, _ ("No device connected."));
   else if (self->op == BOOT0_WINDOW_OP_PROBE)
     set_status (self, "content-loading-symbolic", NULL, _ ("Reading the device…"));
+  else if (flash == NULL && BOOT0_IS_DFUSE_DEVICE (self->device) &&
+           boot0_dfuse_device_get_names_unread (BOOT0_DFUSE_DEVICE (self->device)))
+    set_status (self, "dialog-error-symbolic", "error",
+                _ ("Boot0 may not use this board: install the udev rule (above), then unplug "
+                   "and replug it."));
   else if (flash == NULL)
     set_status (self, "dialog-error-symbolic", "error",
                 _ ("This device shows no flash memory that Boot0 can program."));
@@ -623,8 +658,10 @@ update_status (Boot0Window *self)
         text[strlen (text) - 1] = '\0';
       set_status (self, "dialog-error-symbolic", "error", text);
     }
-  else if (mismatch != NULL)
-    set_status (self, "dialog-warning-symbolic", "warning", mismatch);
+  else if (mismatch != NULL && !self->suffix_ignored)
+    set_status (self, "dialog-warning-symbolic", "warning",
+                _ ("This file was built for another USB device: press “Use Anyway” if you are "
+                   "sure it fits this board."));
   else
     {
       g_autofree char *summary = boot0_plan_get_summary (self->plan);
@@ -648,7 +685,9 @@ boot0_window_update_state (Boot0Window *self)
   guint32 run_address;
   gboolean show_device;
 
-  gtk_widget_action_set_enabled (widget, "win.program", idle && self->plan != NULL);
+  gtk_widget_action_set_enabled (widget, "win.program",
+                                 idle && self->plan != NULL && !suffix_blocks (self));
+  gtk_widget_action_set_enabled (widget, "win.ignore-suffix", idle);
   gtk_widget_action_set_enabled (widget, "win.erase",
                                  idle && flash != NULL &&
                                      (self->firmware == NULL || erase_all || self->plan != NULL));
@@ -747,7 +786,7 @@ select_device (Boot0Window *self, Boot0Device *device)
     }
   refresh_plan (self);
   if (device != NULL && boot0_device_get_protection (device) == BOOT0_PROTECTION_UNKNOWN &&
-      !boot0_window_is_busy (self))
+      device != self->probe_failed && !boot0_window_is_busy (self))
     boot0_window_start_probe (self);
 }
 
@@ -760,7 +799,7 @@ boot0_window_sync_devices (Boot0Window *self)
     select_device (self, g_ptr_array_index (self->devices, 0));
   else if (self->device != NULL &&
            boot0_device_get_protection (self->device) == BOOT0_PROTECTION_UNKNOWN &&
-           !boot0_window_is_busy (self))
+           self->device != self->probe_failed && !boot0_window_is_busy (self))
     boot0_window_start_probe (self);
   boot0_window_update_state (self);
 }
@@ -906,6 +945,12 @@ load_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     {
       self->address_unlocked = FALSE;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ADDRESS_UNLOCKED]);
+    }
+  /* So is programming a file built for another device. */
+  if (self->suffix_ignored)
+    {
+      self->suffix_ignored = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUFFIX_IGNORED]);
     }
   if (gtk_revealer_get_reveal_child (self->result_revealer) &&
       gtk_widget_has_css_class (self->result_box, "failure"))
@@ -1114,6 +1159,23 @@ set_address_unlocked (Boot0Window *self, gboolean unlocked)
     }
   refresh_plan (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ADDRESS_UNLOCKED]);
+}
+
+static void
+set_suffix_ignored (Boot0Window *self, gboolean ignored)
+{
+  if (self->suffix_ignored == ignored)
+    return;
+  self->suffix_ignored = ignored;
+  if (ignored)
+    {
+      g_autofree char *mismatch = suffix_mismatch (self);
+      boot0_window_log (self, FALSE, _ ("DFU suffix ignored: %s"),
+                        mismatch != NULL ? mismatch : "");
+    }
+  update_firmware_card (self);
+  boot0_window_update_state (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUFFIX_IGNORED]);
 }
 
 /* Actions --------------------------------------------------------------- */
@@ -1355,6 +1417,9 @@ boot0_window_get_property (GObject *object, guint prop_id, GValue *value, GParam
       case PROP_ADDRESS_UNLOCKED:
         g_value_set_boolean (value, self->address_unlocked);
         break;
+      case PROP_SUFFIX_IGNORED:
+        g_value_set_boolean (value, self->suffix_ignored);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1377,6 +1442,9 @@ boot0_window_set_property (GObject *object, guint prop_id, const GValue *value, 
         break;
       case PROP_ADDRESS_UNLOCKED:
         set_address_unlocked (self, g_value_get_boolean (value));
+        break;
+      case PROP_SUFFIX_IGNORED:
+        set_suffix_ignored (self, g_value_get_boolean (value));
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1408,6 +1476,7 @@ boot0_window_finalize (GObject *object)
   g_clear_object (&self->usb);
   g_clear_pointer (&self->devices, g_ptr_array_unref);
   g_clear_object (&self->device);
+  g_clear_object (&self->probe_failed);
   g_clear_object (&self->firmware);
   g_clear_object (&self->firmware_file);
   g_free (self->firmware_name);
@@ -1443,6 +1512,9 @@ boot0_window_class_init (Boot0WindowClass *klass)
                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_ADDRESS_UNLOCKED] =
       g_param_spec_boolean ("address-unlocked", NULL, NULL, FALSE,
+                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SUFFIX_IGNORED] =
+      g_param_spec_boolean ("suffix-ignored", NULL, NULL, FALSE,
                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1488,6 +1560,8 @@ boot0_window_class_init (Boot0WindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, sha_label);
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, suffix_label);
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, suffix_warning_box);
+  gtk_widget_class_bind_template_child (widget_class, Boot0Window, suffix_title_label);
+  gtk_widget_class_bind_template_child (widget_class, Boot0Window, suffix_override_button);
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, suffix_warning_label);
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, address_box);
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, address_label);
@@ -1525,6 +1599,7 @@ boot0_window_class_init (Boot0WindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.run", NULL, run_action);
   gtk_widget_class_install_property_action (widget_class, "win.toggle-log", "log-visible");
   gtk_widget_class_install_property_action (widget_class, "win.unlock-address", "address-unlocked");
+  gtk_widget_class_install_property_action (widget_class, "win.ignore-suffix", "suffix-ignored");
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,

@@ -98,6 +98,23 @@ describe_filter (const Boot0CliDeviceOptions *opts)
   return g_strdup ("");
 }
 
+/* A device Boot0 could not open when it was described (no udev rule) has
+ * no memories yet: open it now, so the user learns why it cannot be used,
+ * or, if the permission came since, what it is. */
+static int
+check_access (Boot0Device *dev)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!BOOT0_IS_DFUSE_DEVICE (dev) ||
+      !boot0_dfuse_device_get_names_unread (BOOT0_DFUSE_DEVICE (dev)))
+    return EX_OK;
+  if (!boot0_device_open (dev, &error))
+    return boot0_cli_fail (error);
+  boot0_device_close (dev);
+  return EX_OK;
+}
+
 int
 boot0_cli_find_device (const Boot0CliDeviceOptions *opts, Boot0UsbContext **ctx_out,
                        Boot0Device **device_out)
@@ -139,6 +156,9 @@ boot0_cli_find_device (const Boot0CliDeviceOptions *opts, Boot0UsbContext **ctx_
     }
   if (matching->len == 1)
     {
+      int rc = check_access (g_ptr_array_index (matching, 0));
+      if (rc != EX_OK)
+        return rc;
       *device_out = g_object_ref (g_ptr_array_index (matching, 0));
       *ctx_out = g_steal_pointer (&ctx);
       return EX_OK;
@@ -180,6 +200,14 @@ boot0_cli_find_device (const Boot0CliDeviceOptions *opts, Boot0UsbContext **ctx_
         g_printerr (_ ("boot0-cli: no device arrived within %d seconds\n"), opts->timeout);
         return EX_UNAVAILABLE;
       }
+    {
+      int rc = check_access (wd.found);
+      if (rc != EX_OK)
+        {
+          g_object_unref (wd.found);
+          return rc;
+        }
+    }
     *device_out = wd.found;
     *ctx_out = g_steal_pointer (&ctx);
     return EX_OK;

@@ -38,6 +38,12 @@ struct _Boot0DfuseDevice
   guint16 bcd_device;
   char *manufacturer;
   char *product;
+  guint8 i_manufacturer;
+  guint8 i_product;
+  guint8 i_serial;
+  Boot0ChipDb *chip_db; /* to name the chip once the strings are read */
+  /* Opening was refused when the device was described: no strings yet. */
+  gboolean names_unread;
   Boot0DfuFunctional functional;
   gboolean has_functional;
   Boot0Quirks quirks;
@@ -586,6 +592,12 @@ read_commands (Boot0DfuseDevice *self)
   recover_to_idle (self, NULL);
 }
 
+static const struct libusb_interface *
+find_dfu_interface (Boot0DfuseDevice *self, const struct libusb_config_descriptor *config);
+static struct libusb_config_descriptor *get_config (libusb_device *usb_device, GError **error);
+static void read_names (Boot0DfuseDevice *self, libusb_device_handle *handle, guint8 i_serial,
+                        const struct libusb_interface *dfu_iface);
+
 static gboolean
 boot0_dfuse_device_open_impl (Boot0Device *device, GError **error)
 {
@@ -597,6 +609,26 @@ boot0_dfuse_device_open_impl (Boot0Device *device, GError **error)
       self->handle = NULL;
       boot0_usb_set_error (error, rc, "opening the device");
       return FALSE;
+    }
+  if (self->names_unread)
+    {
+      /* Refused when it arrived, allowed now (the udev rule was installed):
+       * learn what it is before using it. */
+      struct libusb_config_descriptor *config = get_config (self->usb_device, error);
+      const struct libusb_interface *dfu_iface =
+          config != NULL ? find_dfu_interface (self, config) : NULL;
+      if (dfu_iface == NULL)
+        {
+          if (config != NULL)
+            g_set_error_literal (error, BOOT0_ERROR, BOOT0_ERROR_NOT_SUPPORTED,
+                                 "the device has no DFU-mode interface");
+          g_clear_pointer (&config, libusb_free_config_descriptor);
+          libusb_close (self->handle);
+          self->handle = NULL;
+          return FALSE;
+        }
+      read_names (self, self->handle, self->i_serial, dfu_iface);
+      libusb_free_config_descriptor (config);
     }
   libusb_set_auto_detach_kernel_driver (self->handle, 1);
   rc = libusb_claim_interface (self->handle, self->iface);
@@ -688,6 +720,7 @@ boot0_dfuse_device_finalize (GObject *object)
   g_array_unref (self->memory_alts);
   g_clear_pointer (&self->commands, g_bytes_unref);
   g_hash_table_unref (self->op_durations);
+  g_clear_object (&self->chip_db);
 
   G_OBJECT_CLASS (boot0_dfuse_device_parent_class)->finalize (object);
 }
@@ -767,46 +800,11 @@ port_path (libusb_device *device)
   return g_string_free (s, FALSE);
 }
 
-Boot0DfuseDevice *
-boot0_dfuse_device_new (libusb_device *usb_device, Boot0ChipDb *chip_db, GError **error)
+/* The DFU interface of a configuration; sets self->iface. */
+static const struct libusb_interface *
+find_dfu_interface (Boot0DfuseDevice *self, const struct libusb_config_descriptor *config)
 {
-  g_autoptr (Boot0DfuseDevice) self = g_object_new (BOOT0_TYPE_DFUSE_DEVICE, NULL);
-  struct libusb_device_descriptor desc;
-  struct libusb_config_descriptor *config = NULL;
-  libusb_device_handle *handle = NULL;
-  const struct libusb_interface *dfu_iface = NULL;
-  g_autofree char *path = port_path (usb_device);
-  g_autofree char *serial = NULL;
-  g_autofree char *version = NULL;
-  g_autofree char *label = NULL;
-  g_autoptr (GPtrArray) alt_ptrs = g_ptr_array_new ();
-  Boot0UsbFingerprint fp = { 0 };
-  int rc;
-
-  self->usb_device = libusb_ref_device (usb_device);
-  boot0_device_set_kind (BOOT0_DEVICE (self), BOOT0_DEVICE_KIND_USB_DFUSE);
-  boot0_device_set_path (BOOT0_DEVICE (self), path);
-
-  rc = libusb_get_device_descriptor (usb_device, &desc);
-  if (rc != 0)
-    {
-      boot0_usb_set_error (error, rc, "reading the device descriptor");
-      return NULL;
-    }
-  self->vid = desc.idVendor;
-  self->pid = desc.idProduct;
-  self->bcd_device = desc.bcdDevice;
-  boot0_quirks_lookup (&self->quirks, self->vid, self->pid, self->bcd_device);
-
-  rc = libusb_get_active_config_descriptor (usb_device, &config);
-  if (rc != 0)
-    rc = libusb_get_config_descriptor (usb_device, 0, &config);
-  if (rc != 0)
-    {
-      boot0_usb_set_error (error, rc, "reading the configuration descriptor");
-      return NULL;
-    }
-  for (guint i = 0; i < config->bNumInterfaces && dfu_iface == NULL; i++)
+  for (guint i = 0; i < config->bNumInterfaces; i++)
     {
       const struct libusb_interface *iface = &config->interface[i];
       for (int a = 0; a < iface->num_altsetting; a++)
@@ -815,37 +813,51 @@ boot0_dfuse_device_new (libusb_device *usb_device, Boot0ChipDb *chip_db, GError 
           if (alt->bInterfaceClass == 0xFE && alt->bInterfaceSubClass == 0x01 &&
               alt->bInterfaceProtocol == 0x02)
             {
-              dfu_iface = iface;
               self->iface = alt->bInterfaceNumber;
-              break;
+              return iface;
             }
         }
     }
-  if (dfu_iface == NULL)
-    {
-      libusb_free_config_descriptor (config);
-      g_set_error_literal (error, BOOT0_ERROR, BOOT0_ERROR_NOT_SUPPORTED,
-                           "the device has no DFU-mode interface");
-      return NULL;
-    }
-  for (int a = 0; a < dfu_iface->num_altsetting && !self->has_functional; a++)
-    self->has_functional = find_functional (
-        dfu_iface->altsetting[a].extra, dfu_iface->altsetting[a].extra_length, &self->functional);
-  if (!self->has_functional)
-    self->has_functional = find_functional (config->extra, config->extra_length, &self->functional);
+  return NULL;
+}
 
-  /* Strings need the device open; a device we may not open still lists,
-   * with what the descriptors say, but the caller learns why. */
-  rc = libusb_open (usb_device, &handle);
+static struct libusb_config_descriptor *
+get_config (libusb_device *usb_device, GError **error)
+{
+  struct libusb_config_descriptor *config = NULL;
+  int rc = libusb_get_active_config_descriptor (usb_device, &config);
+
+  if (rc != 0)
+    rc = libusb_get_config_descriptor (usb_device, 0, &config);
   if (rc != 0)
     {
-      libusb_free_config_descriptor (config);
-      boot0_usb_set_error (error, rc, "reading the device's names");
+      boot0_usb_set_error (error, rc, "reading the configuration descriptor");
       return NULL;
     }
-  self->manufacturer = read_string (handle, desc.iManufacturer);
-  self->product = read_string (handle, desc.iProduct);
-  serial = read_string (handle, desc.iSerialNumber);
+  return config;
+}
+
+/* What the strings tell (names, serial, one layout per alternate setting)
+ * and what follows from them: the memories and the chip. */
+static void
+read_names (Boot0DfuseDevice *self, libusb_device_handle *handle, guint8 i_serial,
+            const struct libusb_interface *dfu_iface)
+{
+  g_autofree char *serial = NULL;
+  g_autofree char *label = NULL;
+  g_autoptr (GPtrArray) alt_ptrs = g_ptr_array_new ();
+  Boot0UsbFingerprint fp = { 0 };
+
+  g_clear_pointer (&self->manufacturer, g_free);
+  g_clear_pointer (&self->product, g_free);
+  g_ptr_array_set_size (self->alt_names, 0);
+  g_array_set_size (self->alt_numbers, 0);
+  g_array_set_size (self->memory_alts, 0);
+  boot0_device_clear_memories (BOOT0_DEVICE (self));
+
+  self->manufacturer = read_string (handle, self->i_manufacturer);
+  self->product = read_string (handle, self->i_product);
+  serial = read_string (handle, i_serial);
   for (int a = 0; a < dfu_iface->num_altsetting; a++)
     {
       const struct libusb_interface_descriptor *alt = &dfu_iface->altsetting[a];
@@ -853,8 +865,6 @@ boot0_dfuse_device_new (libusb_device *usb_device, Boot0ChipDb *chip_db, GError 
       g_ptr_array_add (self->alt_names, name != NULL ? name : g_strdup (""));
       g_array_append_val (self->alt_numbers, alt->bAlternateSetting);
     }
-  libusb_close (handle);
-  libusb_free_config_descriptor (config);
 
   /* Each alternate setting with a DfuSe layout string is a memory. */
   for (guint i = 0; i < self->alt_names->len; i++)
@@ -878,6 +888,75 @@ boot0_dfuse_device_new (libusb_device *usb_device, Boot0ChipDb *chip_db, GError 
       g_array_append_val (self->memory_alts, g_array_index (self->alt_numbers, guint8, i));
     }
   g_ptr_array_add (alt_ptrs, NULL);
+  boot0_device_set_serial (BOOT0_DEVICE (self), serial);
+
+  fp.vid = self->vid;
+  fp.pid = self->pid;
+  fp.bcd_device = self->bcd_device;
+  fp.product = self->product;
+  fp.alt_settings = (const char *const *)alt_ptrs->pdata;
+  fp.n_alt_settings = alt_ptrs->len - 1;
+  if (self->chip_db != NULL)
+    {
+      Boot0Chip *chip = boot0_chip_db_lookup_by_usb (self->chip_db, &fp);
+      boot0_device_set_chip (BOOT0_DEVICE (self), chip);
+      label = boot0_chip_db_describe_usb (self->chip_db, &fp);
+    }
+  boot0_device_set_label (BOOT0_DEVICE (self), label != NULL ? label : "DfuSe device");
+  self->names_unread = FALSE;
+}
+
+/* Describes the device from its descriptors, then opens it briefly for
+ * the strings. A device the user may not open is still described (it
+ * lists, and says why it cannot be used): its names are read at the first
+ * open that succeeds, e.g. once the udev rule is in place. */
+Boot0DfuseDevice *
+boot0_dfuse_device_new (libusb_device *usb_device, Boot0ChipDb *chip_db, GError **error)
+{
+  g_autoptr (Boot0DfuseDevice) self = g_object_new (BOOT0_TYPE_DFUSE_DEVICE, NULL);
+  struct libusb_device_descriptor desc;
+  struct libusb_config_descriptor *config = NULL;
+  libusb_device_handle *handle = NULL;
+  const struct libusb_interface *dfu_iface = NULL;
+  g_autofree char *path = port_path (usb_device);
+  g_autofree char *version = NULL;
+  int rc;
+
+  self->usb_device = libusb_ref_device (usb_device);
+  self->chip_db = chip_db != NULL ? g_object_ref (chip_db) : NULL;
+  boot0_device_set_kind (BOOT0_DEVICE (self), BOOT0_DEVICE_KIND_USB_DFUSE);
+  boot0_device_set_path (BOOT0_DEVICE (self), path);
+
+  rc = libusb_get_device_descriptor (usb_device, &desc);
+  if (rc != 0)
+    {
+      boot0_usb_set_error (error, rc, "reading the device descriptor");
+      return NULL;
+    }
+  self->vid = desc.idVendor;
+  self->pid = desc.idProduct;
+  self->bcd_device = desc.bcdDevice;
+  self->i_manufacturer = desc.iManufacturer;
+  self->i_product = desc.iProduct;
+  self->i_serial = desc.iSerialNumber;
+  boot0_quirks_lookup (&self->quirks, self->vid, self->pid, self->bcd_device);
+
+  config = get_config (usb_device, error);
+  if (config == NULL)
+    return NULL;
+  dfu_iface = find_dfu_interface (self, config);
+  if (dfu_iface == NULL)
+    {
+      libusb_free_config_descriptor (config);
+      g_set_error_literal (error, BOOT0_ERROR, BOOT0_ERROR_NOT_SUPPORTED,
+                           "the device has no DFU-mode interface");
+      return NULL;
+    }
+  for (int a = 0; a < dfu_iface->num_altsetting && !self->has_functional; a++)
+    self->has_functional = find_functional (
+        dfu_iface->altsetting[a].extra, dfu_iface->altsetting[a].extra_length, &self->functional);
+  if (!self->has_functional)
+    self->has_functional = find_functional (config->extra, config->extra_length, &self->functional);
 
   /* wTransferSize from the descriptor, never a fixed 2048 (DFU 1.1 §4.1.3);
    * at least the control endpoint's packet size, as dfu-util does. */
@@ -886,8 +965,6 @@ boot0_dfuse_device_new (libusb_device *usb_device, Boot0ChipDb *chip_db, GError 
                                     MAX (self->functional.transfer_size, desc.bMaxPacketSize0));
   else
     boot0_device_set_transfer_size (BOOT0_DEVICE (self), 1024);
-
-  boot0_device_set_serial (BOOT0_DEVICE (self), serial);
   /* bcdDFU 0x011A reads "DfuSe 1.1a"; bcdDevice is the ROM's version. */
   if (self->has_functional)
     version = g_strdup_printf ("DFU %x.%x%s, bcdDevice 0x%04X", self->functional.bcd_dfu >> 8,
@@ -898,20 +975,33 @@ boot0_dfuse_device_new (libusb_device *usb_device, Boot0ChipDb *chip_db, GError 
     version = g_strdup_printf ("bcdDevice 0x%04X", self->bcd_device);
   boot0_device_set_bootloader_version (BOOT0_DEVICE (self), version);
 
-  fp.vid = self->vid;
-  fp.pid = self->pid;
-  fp.bcd_device = self->bcd_device;
-  fp.product = self->product;
-  fp.alt_settings = (const char *const *)alt_ptrs->pdata;
-  fp.n_alt_settings = alt_ptrs->len - 1;
-  if (chip_db != NULL)
+  rc = libusb_open (usb_device, &handle);
+  if (rc == LIBUSB_ERROR_ACCESS)
     {
-      Boot0Chip *chip = boot0_chip_db_lookup_by_usb (chip_db, &fp);
-      boot0_device_set_chip (BOOT0_DEVICE (self), chip);
-      label = boot0_chip_db_describe_usb (chip_db, &fp);
+      libusb_free_config_descriptor (config);
+      self->names_unread = TRUE;
+      boot0_device_set_label (BOOT0_DEVICE (self), self->vid == BOOT0_USB_VID_ST
+                                                       ? BOOT0_DFUSE_NO_PERMISSION_LABEL_ST
+                                                       : BOOT0_DFUSE_NO_PERMISSION_LABEL);
+      return g_steal_pointer (&self);
     }
-  boot0_device_set_label (BOOT0_DEVICE (self), label != NULL ? label : "DfuSe device");
+  if (rc != 0)
+    {
+      libusb_free_config_descriptor (config);
+      boot0_usb_set_error (error, rc, "reading the device's names");
+      return NULL;
+    }
+  read_names (self, handle, self->i_serial, dfu_iface);
+  libusb_close (handle);
+  libusb_free_config_descriptor (config);
   return g_steal_pointer (&self);
+}
+
+gboolean
+boot0_dfuse_device_get_names_unread (Boot0DfuseDevice *self)
+{
+  g_return_val_if_fail (BOOT0_IS_DFUSE_DEVICE (self), FALSE);
+  return self->names_unread;
 }
 
 libusb_device *

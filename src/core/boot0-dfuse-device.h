@@ -20,6 +20,11 @@ typedef struct
   guint16 bcd_dfu;
 } Boot0DfuFunctional;
 
+/* The label of a device Boot0 may not open (no udev rule): its names are
+ * unknown until an open succeeds. */
+#define BOOT0_DFUSE_NO_PERMISSION_LABEL_ST "STM32 bootloader (no permission)"
+#define BOOT0_DFUSE_NO_PERMISSION_LABEL    "DFU device (no permission)"
+
 #define BOOT0_TYPE_DFUSE_DEVICE (boot0_dfuse_device_get_type ())
 G_DECLARE_FINAL_TYPE (Boot0DfuseDevice, boot0_dfuse_device, BOOT0, DFUSE_DEVICE, Boot0Device)
 
@@ -29,6 +34,10 @@ G_DECLARE_FINAL_TYPE (Boot0DfuseDevice, boot0_dfuse_device, BOOT0, DFUSE_DEVICE,
 Boot0DfuseDevice *boot0_dfuse_device_new (libusb_device *usb_device, Boot0ChipDb *chip_db,
                                           GError **error);
 
+/* TRUE while the device could not be opened to read its strings (access
+ * denied when it was described): its label says so and it has no memories
+ * until boot0_device_open() succeeds. */
+gboolean boot0_dfuse_device_get_names_unread (Boot0DfuseDevice *self);
 libusb_device *boot0_dfuse_device_get_usb_device (Boot0DfuseDevice *self);
 guint16 boot0_dfuse_device_get_vid (Boot0DfuseDevice *self);
 guint16 boot0_dfuse_device_get_pid (Boot0DfuseDevice *self);

@@ -3,7 +3,8 @@
 """Refused images, before anything touches the device, on the CubeMX
 bootloader: a .hex that writes into its read-only sectors and a .bin too
 large for its application area are explained and Program stays
-insensitive; a .dfu whose suffix names another USB device is warned about.
+insensitive; a .dfu whose suffix names another USB device keeps Program
+disabled until the user presses "Use Anyway".
 The emulator saw no erase and no write."""
 
 import boot0gui
@@ -39,8 +40,15 @@ def test(h):
     app.handoff(foreign)
     app.wait_label("Firmware summary", lambda t: "foreign.dfu" in t)
     h.wait(lambda: "1234:5678" in app.all_text(), 5, "the foreign suffix warning", app=app)
-    state = "sensitive" if app.sensitive(app.button("Program")) else "insensitive"
-    boot0gui.log(f"foreign suffix: Program is {state}")
+    # Program stays disabled until the user deliberately overrides it.
+    app.wait_sensitive("Program", sensitive=False)
+    h.screenshot("foreign-suffix.png", app=app)
+    app.press("Use Anyway")
+    app.wait_sensitive("Program")
+    # The next file starts without the override.
+    app.handoff(foreign)
+    app.wait_log(lambda t: t.count("Loaded foreign.dfu") >= 2)
+    app.wait_sensitive("Program", sensitive=False)
 
     summary = emu.stop()
     dev = summary["devices"][0]
