@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "boot0-bootloader-drawing.h"
+#include "boot0-clamp.h"
 #include "boot0-window-private.h"
 
 #define MAX_RECENT_FILES   8
@@ -1519,6 +1520,7 @@ boot0_window_class_init (Boot0WindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (BOOT0_TYPE_BOOTLOADER_DRAWING);
+  g_type_ensure (BOOT0_TYPE_CLAMP);
   g_type_ensure (BOOT0_TYPE_LOG_VIEW);
   g_type_ensure (BOOT0_TYPE_MEMORY_MAP);
 
