@@ -8,9 +8,43 @@
 
 #include "boot0-cli.h"
 
+/* The --entry presets, for the commands' --help. */
+static char *
+entry_help (void)
+{
+  const Boot0UartEntryPreset *presets = boot0_uart_entry_get_presets ();
+  GString *out = g_string_new (
+      _ ("With --uart, --entry takes a preset or a sequence ENTRY[:EXIT] of the steps rts, dtr,\n"
+         "brk (assert; '-rts' releases), NNNms (a delay), separated by ',' (100 ms apart) or\n"
+         "'&' (at once), as stm32flash -i. An asserted line drives a TTL adapter's pin LOW.\n"
+         "Presets:\n"));
+
+  for (guint i = 0; presets[i].name != NULL; i++)
+    {
+      g_string_append_printf (out, "  %-20s %s\n", presets[i].name, _ (presets[i].description));
+      if (*presets[i].sequence != '\0')
+        g_string_append_printf (out, "  %-20s = %s\n", "", presets[i].sequence);
+    }
+  return g_string_free (out, FALSE);
+}
+
 void
 boot0_cli_device_options_add (GOptionContext *context, Boot0CliDeviceOptions *opts)
 {
+  const GOptionEntry uart_entries[] = {
+    { "uart", 'u', 0, G_OPTION_ARG_STRING, &opts->uart,
+      N_ ("Use the STM32 bootloader on this serial port (AN3155) instead of USB"), N_ ("PORT") },
+    { "baud", 'b', 0, G_OPTION_ARG_INT, &opts->baud, N_ ("With --uart: baud rate (default 115200)"),
+      N_ ("N") },
+    { "parity", 0, 0, G_OPTION_ARG_STRING, &opts->parity,
+      N_ ("With --uart: even (default, as the bootloader needs), none or odd"), N_ ("PARITY") },
+    { "entry", 0, 0, G_OPTION_ARG_STRING, &opts->entry,
+      N_ ("With --uart: DTR/RTS sequence into the bootloader[:and out], or a preset (default "
+          "none; see below)"),
+      N_ ("SEQ") },
+    { NULL },
+  };
+  g_autofree char *description = entry_help ();
   const GOptionEntry entries[] = {
     { "serial", 's', 0, G_OPTION_ARG_STRING, &opts->serial,
       N_ ("Use the device with this serial number"), N_ ("SERIAL") },
@@ -28,6 +62,8 @@ boot0_cli_device_options_add (GOptionContext *context, Boot0CliDeviceOptions *op
   g_option_group_add_entries (group, entries);
   g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
   g_option_context_add_group (context, group);
+  g_option_context_add_main_entries (context, uart_entries, GETTEXT_PACKAGE);
+  g_option_context_set_description (context, description);
   g_option_context_set_help_enabled (context, TRUE);
 }
 
@@ -36,6 +72,70 @@ boot0_cli_device_options_clear (Boot0CliDeviceOptions *opts)
 {
   g_clear_pointer (&opts->serial, g_free);
   g_clear_pointer (&opts->path, g_free);
+  g_clear_pointer (&opts->uart, g_free);
+  g_clear_pointer (&opts->parity, g_free);
+  g_clear_pointer (&opts->entry, g_free);
+}
+
+int
+boot0_cli_check_not_protected (Boot0Device *device)
+{
+  if (boot0_device_get_protection (device) != BOOT0_PROTECTION_READ_PROTECTED)
+    return EX_OK;
+  g_printerr (_ ("boot0-cli: read protection is active on %s: the bootloader refuses to read, "
+                 "write or erase the flash. `boot0-cli unprotect read%s%s` removes it, which "
+                 "erases the whole flash.\n"),
+              boot0_device_get_label (device),
+              boot0_device_get_kind (device) == BOOT0_DEVICE_KIND_UART ? " --uart " : "",
+              boot0_device_get_kind (device) == BOOT0_DEVICE_KIND_UART
+                  ? boot0_device_get_path (device)
+                  : "");
+  return EX_NOPERM;
+}
+
+/* --uart: the device on that port, opened (its layout comes from Get ID). */
+static int
+find_uart_device (const Boot0CliDeviceOptions *opts, Boot0Device **device_out)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Boot0ChipDb) db = NULL;
+  g_autoptr (Boot0UartEntry) entry = NULL;
+  g_autoptr (Boot0UartDevice) dev = NULL;
+  Boot0Parity parity = BOOT0_PARITY_EVEN;
+
+  if (opts->serial != NULL || opts->path != NULL || opts->wait)
+    {
+      g_printerr (_ ("boot0-cli: --serial, --path and --wait select USB devices; with --uart the "
+                     "serial port is the device\n"));
+      return EX_USAGE;
+    }
+  if (opts->baud < 0 || (opts->baud > 0 && (opts->baud < 1200 || opts->baud > 4000000)))
+    {
+      g_printerr (_ ("boot0-cli: --baud %d is out of range: the STM32 bootloader takes 1200 to "
+                     "115200 baud (more on some parts)\n"),
+                  opts->baud);
+      return EX_USAGE;
+    }
+  if (opts->parity != NULL && !boot0_parity_from_string (opts->parity, &parity))
+    {
+      g_printerr (_ ("boot0-cli: --parity takes even, none or odd, not '%s'\n"), opts->parity);
+      return EX_USAGE;
+    }
+  entry = boot0_uart_entry_parse (opts->entry, &error);
+  if (entry == NULL)
+    {
+      g_printerr (_ ("boot0-cli: --entry: %s\n"), error->message);
+      return EX_USAGE;
+    }
+  db = boot0_chip_db_new_default (&error);
+  if (db == NULL)
+    return boot0_cli_fail (error);
+  dev =
+      boot0_uart_device_new (opts->uart, opts->baud > 0 ? (guint)opts->baud : 0, parity, entry, db);
+  if (!boot0_device_open (BOOT0_DEVICE (dev), &error))
+    return boot0_cli_fail (error);
+  *device_out = BOOT0_DEVICE (g_steal_pointer (&dev));
+  return EX_OK;
 }
 
 static gboolean
@@ -126,6 +226,15 @@ boot0_cli_find_device (const Boot0CliDeviceOptions *opts, Boot0UsbContext **ctx_
   g_autoptr (GPtrArray) matching = g_ptr_array_new ();
   g_autofree char *filter = describe_filter (opts);
 
+  *ctx_out = NULL;
+  if (opts->uart != NULL)
+    return find_uart_device (opts, device_out);
+  if (opts->baud != 0 || opts->parity != NULL || opts->entry != NULL)
+    {
+      g_printerr (_ ("boot0-cli: --baud, --parity and --entry apply to a serial port: add --uart "
+                     "PORT (boot0-cli ports lists them)\n"));
+      return EX_USAGE;
+    }
   if (db == NULL)
     return boot0_cli_fail (error);
   ctx = boot0_usb_context_new (db, &error);
@@ -255,6 +364,23 @@ json_device (GString *out, Boot0Device *dev, gboolean with_memories)
           out, ", \"vid\": \"0x%04X\", \"pid\": \"0x%04X\", \"bcd_device\": \"0x%04X\"",
           boot0_dfuse_device_get_vid (d), boot0_dfuse_device_get_pid (d),
           boot0_dfuse_device_get_bcd_device (d));
+    }
+  if (BOOT0_IS_UART_DEVICE (dev))
+    {
+      Boot0UartDevice *u = BOOT0_UART_DEVICE (dev);
+      GBytes *cmds = boot0_uart_device_get_commands (u);
+      gsize n = 0;
+      const guint8 *codes = cmds != NULL ? g_bytes_get_data (cmds, &n) : NULL;
+      g_string_append_printf (
+          out,
+          ", \"baud\": %u, \"parity\": \"%s\", \"device_id\": \"0x%03X\", \"version\": "
+          "\"%u.%u\", \"erase_command\": \"0x%02X\", \"commands\": [",
+          boot0_uart_device_get_baud (u), boot0_parity_to_string (boot0_uart_device_get_parity (u)),
+          boot0_uart_device_get_device_id (u), boot0_uart_device_get_version (u) >> 4,
+          boot0_uart_device_get_version (u) & 0xF, boot0_uart_device_get_erase_opcode (u));
+      for (gsize i = 0; i < n; i++)
+        g_string_append_printf (out, "%s\"0x%02X\"", i > 0 ? ", " : "", codes[i]);
+      g_string_append (out, "]");
     }
   g_string_append_printf (out, ", \"transfer_size\": %" G_GSIZE_FORMAT,
                           boot0_device_get_transfer_size (dev));
@@ -429,6 +555,7 @@ boot0_cli_info (int argc, char **argv)
       boot0_cli_device_options_clear (&opts);
       return boot0_cli_fail (error);
     }
+  /* A UART device probed its protection when it opened. */
   if (BOOT0_IS_DFUSE_DEVICE (dev) &&
       !boot0_dfuse_device_probe_protection (BOOT0_DFUSE_DEVICE (dev), &error))
     {
@@ -459,9 +586,22 @@ boot0_cli_info (int argc, char **argv)
                                                           : "",
           boot0_dfuse_device_get_product (d) != NULL ? boot0_dfuse_device_get_product (d) : "");
     }
-  g_print (_ ("Serial:       %s\n"),
-           boot0_device_get_serial (dev) != NULL ? boot0_device_get_serial (dev) : "-");
-  g_print (_ ("Path:         %s\n"), boot0_device_get_path (dev));
+  if (BOOT0_IS_UART_DEVICE (dev))
+    {
+      Boot0UartDevice *u = BOOT0_UART_DEVICE (dev);
+      Boot0Parity parity = boot0_uart_device_get_parity (u);
+      g_print (_ ("Port:         %s at %u baud, 8%c1\n"), boot0_device_get_path (dev),
+               boot0_uart_device_get_baud (u),
+               parity == BOOT0_PARITY_EVEN  ? 'E'
+               : parity == BOOT0_PARITY_ODD ? 'O'
+                                            : 'N');
+    }
+  else
+    {
+      g_print (_ ("Serial:       %s\n"),
+               boot0_device_get_serial (dev) != NULL ? boot0_device_get_serial (dev) : "-");
+      g_print (_ ("Path:         %s\n"), boot0_device_get_path (dev));
+    }
   g_print (_ ("Bootloader:   %s\n"), boot0_device_get_bootloader_version (dev));
   if (chip != NULL)
     {
@@ -472,6 +612,9 @@ boot0_cli_info (int argc, char **argv)
       if (boot0_chip_get_system_memory (chip, &sys_start, &sys_last))
         g_print (_ ("System ROM:   0x%08X-0x%08X\n"), sys_start, sys_last);
     }
+  else if (BOOT0_IS_UART_DEVICE (dev))
+    g_print (_ ("Chip:         unknown (device ID 0x%03X is not in Boot0's chip database)\n"),
+             boot0_uart_device_get_device_id (BOOT0_UART_DEVICE (dev)));
   if (flash != NULL)
     {
       g_autofree char *size = format_size (boot0_dfuse_layout_get_total_size (flash));
@@ -482,7 +625,7 @@ boot0_cli_info (int argc, char **argv)
     }
   g_print (_ ("Protection:   %s\n"),
            boot0_device_get_protection (dev) == BOOT0_PROTECTION_READ_PROTECTED
-               ? _ ("read-out protection active (reads refused; 'boot0-cli erase --unprotect' "
+               ? _ ("read-out protection active (reads refused; 'boot0-cli unprotect read' "
                     "removes it and erases the chip)")
            : boot0_device_get_protection (dev) == BOOT0_PROTECTION_NONE ? _ ("none")
                                                                         : _ ("unknown"));
@@ -496,6 +639,23 @@ boot0_cli_info (int argc, char **argv)
       for (gsize i = 0; i < len; i++)
         g_print (" 0x%02X", cmds[i]);
       g_print ("\n");
+    }
+  if (BOOT0_IS_UART_DEVICE (dev) && boot0_uart_device_get_commands (BOOT0_UART_DEVICE (dev)))
+    {
+      Boot0UartDevice *u = BOOT0_UART_DEVICE (dev);
+      gsize len = 0;
+      const guint8 *cmds = g_bytes_get_data (boot0_uart_device_get_commands (u), &len);
+      guint8 erase = boot0_uart_device_get_erase_opcode (u);
+      g_print (_ ("Commands:    "));
+      for (gsize i = 0; i < len; i++)
+        g_print (" 0x%02X", cmds[i]);
+      g_print ("\n");
+      g_print (_ ("Erase:        %s\n"), erase == 0x44   ? _ ("Extended Erase (0x44)")
+                                         : erase == 0x43 ? _ ("Erase (0x43)")
+                                                         : _ ("none"));
+      g_print (_ ("Verify:       %s\n"), boot0_uart_device_has_command (u, 0xA1)
+                                             ? _ ("by checksum (Get Checksum 0xA1)")
+                                             : _ ("by reading back"));
     }
   g_print (_ ("Memories:\n"));
   {

@@ -255,6 +255,15 @@ static Boot0Plan *
 make_plan (Boot0Device *dev, Boot0Firmware *image, const Boot0PlanOptions *options, GError **error)
 {
   Boot0DfuseLayout *flash = boot0_device_get_flash (dev);
+  if (flash == NULL && BOOT0_IS_UART_DEVICE (dev))
+    {
+      g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_NOT_SUPPORTED,
+                   "the bootloader reports device ID 0x%03X, which Boot0's chip database does "
+                   "not know, so the flash layout is unknown; nothing was changed (add the chip "
+                   "to data/chips.ini)",
+                   boot0_uart_device_get_device_id (BOOT0_UART_DEVICE (dev)));
+      return NULL;
+    }
   if (flash == NULL)
     {
       g_set_error_literal (error, BOOT0_ERROR, BOOT0_ERROR_NOT_SUPPORTED,
@@ -262,6 +271,25 @@ make_plan (Boot0Device *dev, Boot0Firmware *image, const Boot0PlanOptions *optio
       return NULL;
     }
   return boot0_plan_new (image, flash, options, error);
+}
+
+/* Over a UART a read back moves ~10 KiB/s, slower than erasing: blank
+ * checks only pay off when the bootloader computes checksums. */
+static void
+adjust_options_for (Boot0Device *dev, Boot0PlanOptions *options)
+{
+  if (BOOT0_IS_UART_DEVICE (dev) && !boot0_uart_device_has_command (BOOT0_UART_DEVICE (dev), 0xA1))
+    options->blank_check = FALSE;
+}
+
+/* TRUE when the firmware was started by an exit sequence that reset the
+ * chip with BOOT0 low, so no jumper needs moving. */
+static gboolean
+exit_sequence (Boot0Device *dev)
+{
+  return BOOT0_IS_UART_DEVICE (dev) &&
+         boot0_uart_device_get_entry (BOOT0_UART_DEVICE (dev)) != NULL &&
+         boot0_uart_entry_has_exit (boot0_uart_device_get_entry (BOOT0_UART_DEVICE (dev)));
 }
 
 static int
@@ -291,7 +319,9 @@ flash_or_verify (int argc, char **argv, gboolean verify_only)
     { "erase", 'e', 0, G_OPTION_ARG_STRING, &o.erase,
       N_ ("needed (the sectors the image touches, default) or all"), N_ ("MODE") },
     { "no-blank-check", 0, 0, G_OPTION_ARG_NONE, &o.no_blank_check,
-      N_ ("Erase sectors even when they already read blank"), NULL },
+      N_ ("Erase sectors even when they already read blank (over UART sectors are checked "
+          "only when the bootloader offers Get Checksum)"),
+      NULL },
     { "run-address", 0, 0, G_OPTION_ARG_STRING, &o.run_address,
       N_ ("Start the firmware here (default: the image's start)"), N_ ("ADDRESS") },
     { NULL },
@@ -368,6 +398,10 @@ flash_or_verify (int argc, char **argv, gboolean verify_only)
   rc = boot0_cli_find_device (&o.device, &ctx, &dev);
   if (rc != EX_OK)
     return rc;
+  rc = boot0_cli_check_not_protected (dev);
+  if (rc != EX_OK)
+    return rc;
+  adjust_options_for (dev, &options);
   plan = make_plan (dev, image, &options, &error);
   if (plan == NULL)
     {
@@ -377,15 +411,20 @@ flash_or_verify (int argc, char **argv, gboolean verify_only)
   if (!o.device.json)
     {
       g_autofree char *plan_summary = boot0_plan_get_summary (plan);
-      g_printerr (
-          _ ("%s (%s, serial %s): %s\n"), boot0_device_get_label (dev), boot0_device_get_path (dev),
-          boot0_device_get_serial (dev) ? boot0_device_get_serial (dev) : "-", plan_summary);
+      if (BOOT0_IS_UART_DEVICE (dev))
+        g_printerr (_ ("%s (%s): %s\n"), boot0_device_get_label (dev), boot0_device_get_path (dev),
+                    plan_summary);
+      else
+        g_printerr (_ ("%s (%s, serial %s): %s\n"), boot0_device_get_label (dev),
+                    boot0_device_get_path (dev),
+                    boot0_device_get_serial (dev) ? boot0_device_get_serial (dev) : "-",
+                    plan_summary);
     }
   job = boot0_job_new (dev, plan);
   if (!run_job (job, o.device.json, &error))
     return report_error (error, o.device.json);
   print_job_result (job, dev, argv[1], o.device.json);
-  if (!o.device.json && !verify_only && boot0_plan_get_run (plan, NULL))
+  if (!o.device.json && !verify_only && boot0_plan_get_run (plan, NULL) && !exit_sequence (dev))
     g_printerr (_ ("Remove the BOOT0 jumper (or release the BOOT button) before the next reset, "
                    "or the board will start the bootloader again.\n"));
   return EX_OK;
@@ -430,7 +469,8 @@ boot0_cli_erase (int argc, char **argv)
 
   g_option_context_set_summary (context,
                                 _ ("Erase sectors of the flash: --all, or --address with --size. "
-                                   "Sectors that already read blank are skipped."));
+                                   "Sectors that already read blank are skipped (over UART "
+                                   "only when the bootloader offers Get Checksum)."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!parse_options ("erase", context, &o, &argc, &argv, &rc))
     return rc;
@@ -468,6 +508,10 @@ boot0_cli_erase (int argc, char **argv)
         g_print (_ ("Read-out protection removed: the chip erased its flash and restarts.\n"));
       return EX_OK;
     }
+  rc = boot0_cli_check_not_protected (dev);
+  if (rc != EX_OK)
+    return rc;
+  adjust_options_for (dev, &options);
   plan = make_plan (dev, NULL, &options, &error);
   if (plan == NULL)
     return report_error (error, o.device.json);
@@ -541,6 +585,9 @@ boot0_cli_read (int argc, char **argv)
     }
 
   rc = boot0_cli_find_device (&o.device, &ctx, &dev);
+  if (rc != EX_OK)
+    return rc;
+  rc = boot0_cli_check_not_protected (dev);
   if (rc != EX_OK)
     return rc;
   flash = boot0_device_get_flash (dev);
@@ -628,6 +675,10 @@ boot0_cli_run (int argc, char **argv)
   boot0_device_close (dev);
   if (o.device.json)
     g_print ("{\"result\": \"ok\", \"run_address\": \"0x%08X\"}\n", address);
+  else if (exit_sequence (dev))
+    g_print (_ ("Started the firmware at 0x%08X; the exit sequence reset the chip with BOOT0 "
+                "low.\n"),
+             address);
   else
     g_print (_ ("Started the firmware at 0x%08X. Remove the BOOT0 jumper before the next reset.\n"),
              address);

@@ -18,12 +18,16 @@ typedef struct
 
 static const Boot0CliCommand commands[] = {
   { "list", boot0_cli_list, N_ ("List connected STM32 bootloaders (USB DFU)") },
+  { "ports", boot0_cli_ports, N_ ("List serial ports, for the UART bootloader (--uart)") },
   { "info", boot0_cli_info, N_ ("Show a device's chip, bootloader, memories and protection") },
   { "flash", boot0_cli_flash, N_ ("Erase, program, verify and start a firmware file") },
   { "verify", boot0_cli_verify, N_ ("Compare the device's flash with a firmware file") },
   { "erase", boot0_cli_erase, N_ ("Erase sectors, the whole flash, or read-out protection") },
   { "read", boot0_cli_read, N_ ("Read memory into a file (backup)") },
   { "run", boot0_cli_run, N_ ("Leave the bootloader and start the firmware") },
+  { "protect", boot0_cli_protect, N_ ("Turn on read-out or write protection (UART)") },
+  { "unprotect", boot0_cli_unprotect,
+    N_ ("Remove read-out protection (erases the chip) or write protection") },
   { "inspect", boot0_cli_inspect, N_ ("Show a firmware file's format, segments and checksums") },
   { "convert", boot0_cli_convert, N_ ("Convert a firmware file to .bin, .hex, .srec or .dfu") },
 };
@@ -183,6 +187,8 @@ print_help (void)
               "  -h, --help     Show this help\n"
               "  --version      Show the version\n"
               "\n"
+              "Device commands talk to a USB DFU bootloader, or with --uart PORT to the\n"
+              "STM32 bootloader on a serial port (AN3155).\n"
               "Run 'boot0-cli COMMAND --help' for the options of a command.\n"
               "Exit codes follow sysexits.h: 0 success, 64 usage, 65 bad data,\n"
               "66 missing input, 73 cannot create output, 74 I/O error.\n"));

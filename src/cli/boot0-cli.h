@@ -19,15 +19,26 @@ typedef struct
   gboolean wait;
   int timeout;
   gboolean json;
+  /* UART (AN3155) instead of USB */
+  char *uart;
+  int baud; /* 0 = BOOT0_UART_DEFAULT_BAUD */
+  char *parity;
+  char *entry;
 } Boot0CliDeviceOptions;
 
-/* Adds --serial, --path, --wait, --timeout and --json. */
+/* Adds --uart, --baud, --parity and --entry (shown with --help), and
+ * --serial, --path, --wait, --timeout and --json (--help-device). */
 void boot0_cli_device_options_add (GOptionContext *context, Boot0CliDeviceOptions *opts);
 void boot0_cli_device_options_clear (Boot0CliDeviceOptions *opts);
-/* Finds the one device the options select (waiting if asked). Returns
+/* Finds the one device the options select (waiting if asked). A UART
+ * device is opened here, since its chip and flash layout are known only
+ * once it answered (*ctx_out is then NULL); a USB device is not. Returns
  * EX_OK, or prints why not and returns the exit code. */
 int boot0_cli_find_device (const Boot0CliDeviceOptions *opts, Boot0UsbContext **ctx_out,
                            Boot0Device **device_out);
+/* For commands that read or change the flash: refuses (EX_NOPERM, with
+ * what to do) a device known to be read-protected. */
+int boot0_cli_check_not_protected (Boot0Device *device);
 
 int boot0_cli_list (int argc, char **argv);
 int boot0_cli_info (int argc, char **argv);
@@ -38,6 +49,9 @@ int boot0_cli_read (int argc, char **argv);
 int boot0_cli_run (int argc, char **argv);
 int boot0_cli_inspect (int argc, char **argv);
 int boot0_cli_convert (int argc, char **argv);
+int boot0_cli_ports (int argc, char **argv);
+int boot0_cli_protect (int argc, char **argv);
+int boot0_cli_unprotect (int argc, char **argv);
 
 /* Prints "boot0-cli: message" to stderr and returns the sysexits code that
  * fits the error. */

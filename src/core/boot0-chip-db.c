@@ -25,6 +25,8 @@ struct _Boot0Chip
   gboolean has_option_bytes;
   guint32 option_bytes;
   gboolean usb_dfu;
+  gboolean has_flash_size_register;
+  guint32 flash_size_register;
   GStrv usart_pins;          /* never NULL */
   GArray *usb_bcd_devices;   /* guint16; empty = any */
   char *usb_product;         /* NULL = any */
@@ -42,10 +44,19 @@ G_DEFINE_BOXED_TYPE (Boot0Chip, boot0_chip, boot0_chip_ref, boot0_chip_unref)
 G_DEFINE_FINAL_TYPE (Boot0ChipDb, boot0_chip_db, G_TYPE_OBJECT)
 
 static const char *const known_keys[] = {
-  "name",         "device-id",     "flash-size",
-  "flash-layout", "usb-dfu",       "system-memory",
-  "option-bytes", "usart-pins",    "usb-bcd-device",
-  "usb-product",  "usb-flash-alt", "usb-option-bytes-alt",
+  "name",
+  "device-id",
+  "flash-size",
+  "flash-layout",
+  "usb-dfu",
+  "system-memory",
+  "option-bytes",
+  "usart-pins",
+  "usb-bcd-device",
+  "usb-product",
+  "usb-flash-alt",
+  "usb-option-bytes-alt",
+  "flash-size-register",
   NULL,
 };
 
@@ -142,6 +153,17 @@ boot0_chip_get_option_bytes (const Boot0Chip *self, guint32 *address)
     return FALSE;
   if (address != NULL)
     *address = self->option_bytes;
+  return TRUE;
+}
+
+gboolean
+boot0_chip_get_flash_size_register (const Boot0Chip *self, guint32 *address)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (!self->has_flash_size_register)
+    return FALSE;
+  if (address != NULL)
+    *address = self->flash_size_register;
   return TRUE;
 }
 
@@ -363,6 +385,18 @@ chip_load (GKeyFile *kf, const char *group, GError **error)
     return NULL;
   chip->has_option_bytes = present;
   chip->option_bytes = (guint32)value;
+
+  if (!get_number (kf, group, "flash-size-register", FALSE, G_MAXUINT32, &value, &present, error))
+    return NULL;
+  if (present && value % 2 != 0)
+    {
+      set_key_error (error, group, "flash-size-register",
+                     "0x%08X is not 2-byte aligned (the register is a 16-bit KiB count)",
+                     (guint32)value);
+      return NULL;
+    }
+  chip->has_flash_size_register = present;
+  chip->flash_size_register = (guint32)value;
 
   if (g_key_file_has_key (kf, group, "usart-pins", NULL))
     chip->usart_pins = g_key_file_get_string_list (kf, group, "usart-pins", NULL, NULL);

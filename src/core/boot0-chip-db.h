@@ -41,6 +41,9 @@ gboolean boot0_chip_get_system_memory (const Boot0Chip *self, guint32 *start, gu
 /* Option-byte base (on H7, the DfuSe option-byte alt address); FALSE when
  * unknown. */
 gboolean boot0_chip_get_option_bytes (const Boot0Chip *self, guint32 *address);
+/* Where the part's flash size (16 bits, little endian, in KiB) can be read
+ * over UART; FALSE when the database does not know it. */
+gboolean boot0_chip_get_flash_size_register (const Boot0Chip *self, guint32 *address);
 /* TRUE if the ROM bootloader has USB DFU. */
 gboolean boot0_chip_has_usb_dfu (const Boot0Chip *self);
 /* Bootloader USART pins ("USART1 PA10/PA9", ...); empty when unknown. */

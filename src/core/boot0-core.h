@@ -15,3 +15,6 @@
 #include "boot0-dfu.h"
 #include "boot0-dfuse-device.h"
 #include "boot0-usb.h"
+#include "boot0-serial-port.h"
+#include "boot0-uart-entry.h"
+#include "boot0-uart-device.h"

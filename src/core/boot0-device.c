@@ -365,6 +365,40 @@ boot0_device_read_unprotect (Boot0Device *self, GError **error)
   return BOOT0_DEVICE_GET_CLASS (self)->read_unprotect (self, error);
 }
 
+gboolean
+boot0_device_can_checksum (Boot0Device *self)
+{
+  g_return_val_if_fail (BOOT0_IS_DEVICE (self), FALSE);
+  return BOOT0_DEVICE_GET_CLASS (self)->checksum != NULL;
+}
+
+gboolean
+boot0_device_checksum (Boot0Device *self, guint32 address, gsize len, guint32 *crc, GError **error)
+{
+  Boot0DeviceClass *klass;
+
+  g_return_val_if_fail (BOOT0_IS_DEVICE (self), FALSE);
+  g_return_val_if_fail (crc != NULL, FALSE);
+  klass = BOOT0_DEVICE_GET_CLASS (self);
+  if (address % 4 != 0 || len % 4 != 0 || len == 0)
+    {
+      g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_INVALID_ARGUMENT,
+                   "a checksum needs a 4-byte aligned address and length, not %" G_GSIZE_FORMAT
+                   " bytes at 0x%08X",
+                   len, address);
+      return FALSE;
+    }
+  if (!check_range (self, address, len, BOOT0_DFUSE_SECTOR_FLAG_READABLE, error))
+    return FALSE;
+  if (klass->checksum == NULL)
+    {
+      g_set_error_literal (error, BOOT0_ERROR, BOOT0_ERROR_NOT_SUPPORTED,
+                           "the device cannot compute checksums");
+      return FALSE;
+    }
+  return klass->checksum (self, address, len, crc, error);
+}
+
 Boot0Firmware *
 boot0_device_read_image (Boot0Device *self, guint32 address, guint64 size,
                          Boot0DeviceProgressFunc progress, gpointer user_data,

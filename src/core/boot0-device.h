@@ -52,8 +52,13 @@ struct _Boot0DeviceClass
   gboolean (*run) (Boot0Device *self, guint32 address, GError **error);
   /* Clears read-out protection; this mass-erases the chip. Only on request. */
   gboolean (*read_unprotect) (Boot0Device *self, GError **error);
+  /* Optional: the STM32 CRC (boot0_crc32_stm32) of len bytes at address,
+   * both 4-aligned, computed by the device (AN3155 Get Checksum). NULL, or
+   * NOT_SUPPORTED when this device lacks it: verify then reads back. */
+  gboolean (*checksum) (Boot0Device *self, guint32 address, gsize len, guint32 *crc,
+                        GError **error);
 
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 /* Description, known without opening the device where possible. */
@@ -105,6 +110,10 @@ gboolean boot0_device_erase_sector (Boot0Device *self, guint32 address, GError *
 gboolean boot0_device_mass_erase (Boot0Device *self, GError **error);
 gboolean boot0_device_run (Boot0Device *self, guint32 address, GError **error);
 gboolean boot0_device_read_unprotect (Boot0Device *self, GError **error);
+/* TRUE when the device can compute checksums (see the class's checksum). */
+gboolean boot0_device_can_checksum (Boot0Device *self);
+gboolean boot0_device_checksum (Boot0Device *self, guint32 address, gsize len, guint32 *crc,
+                                GError **error);
 
 /* Called between transfers of a long operation with bytes done and total. */
 typedef void (*Boot0DeviceProgressFunc) (guint64 done, guint64 total, gpointer user_data);
