@@ -13,14 +13,15 @@ emulator with an F405 plugged in, and prints the median of:
     GdkFrameClock "after-paint" (BOOT0_BENCH_STARTUP=1), that is shown too;
   - device shown: until the F405's name is in the window (AT-SPI, polled:
     about 0.1 s granularity);
+  - the same first-frame measurement of the smallest GTK 4 window
+    (tests/bench/minimal-window.c), and Boot0's figure as a ratio to it;
   - memory once the device is shown and the app idle for 1.5 s: VmRSS
     (the target's figure), its peak, and PSS and private memory, which
     leave out the shared libraries' pages other applications share too.
 
-GTK picks its GL renderer unless --renderer says otherwise; on Xvfb that is
-Mesa's llvmpipe, which costs start-up time and ~80 MiB of RSS (LLVM). A
-minimal GTK 4.8 window (header bar + label) measured the same way is a
-floor worth comparing with: see the report in the commit that added this.
+Boot0 and the minimal window draw with GTK's cairo renderer (src/app/main.c)
+unless --renderer names another; GL on Xvfb is Mesa's llvmpipe, which costs
+start-up time and ~80 MiB of RSS (LLVM).
 
 Targets (issue "desktop application"): first frame < 300 ms, RSS < 80 MiB.
 The script exits 1 when they are missed.
@@ -204,13 +205,35 @@ def one_run(h, emu, i, screen):
     return frame_ms, device_ms, mem["VmRSS"], mem["VmHWM"], mem["Pss"], mem["Private"]
 
 
+def floor_run(screen):
+    """First frame of the minimal GTK window (minimal-window.c), in ms."""
+    started = time.monotonic()
+    proc = subprocess.Popen([os.environ["BOOT0_BENCH_MINIMAL"]], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    out = AppOutput(proc)
+    try:
+        frame_ms, _ = first_frame(screen, out, started)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    # The screen must be empty again before the next start is timed.
+    end = time.monotonic() + 5
+    while screen.painted() and time.monotonic() < end:
+        time.sleep(0.01)
+    return frame_ms
+
+
 def bench(h):
     n = int(os.environ.get("BOOT0_BENCH_RUNS", "5"))
     emu = h.emulator(devices=[("f405", "3276384A3336", ())])
     # A first, unmeasured start warms the page cache, as on a desktop where
     # GTK is already loaded by other applications.
     screen = Screen()
-    renderer = os.environ.get("GSK_RENDERER") or "GTK's default (GL; llvmpipe on Xvfb)"
+    renderer = os.environ.get("GSK_RENDERER") or "cairo (Boot0's choice, src/app/main.c)"
     print(f"renderer: {renderer}; {n} runs after one warm-up", flush=True)
     one_run_quiet(h, emu, screen)
     runs = [one_run(h, emu, i, screen) for i in range(n)]
@@ -224,6 +247,13 @@ def bench(h):
     print(f"median of {n}: first frame {frame:.0f} ms (target < {TARGET_FIRST_FRAME_MS}), "
           f"device shown {device:.0f} ms, RSS {rss:.1f} MiB (target < {TARGET_RSS_MIB}), "
           f"peak RSS {hwm:.1f} MiB, PSS {pss:.1f} MiB, private {private:.1f} MiB")
+    # The same measurement of the smallest GTK 4 window, runs interleaved
+    # with nothing else: the ratio is what Boot0 adds, on any machine.
+    floor_run(screen)
+    floors = [floor_run(screen) for _ in range(n)]
+    floor = statistics.median(floors)
+    print(f"minimal GTK 4 window, median of {n}: first frame {floor:.0f} ms "
+          f"({' '.join(f'{f:.0f}' for f in floors)}); Boot0 / minimal window: {frame / floor:.2f}")
     ok = frame < TARGET_FIRST_FRAME_MS and rss < TARGET_RSS_MIB
     print("targets met" if ok else "TARGETS MISSED")
     if not ok:
@@ -261,6 +291,7 @@ def main():
                 print("warning: this build uses sanitizers; figures will be pessimistic")
         os.environ.update({
             "BOOT0_APP": app,
+            "BOOT0_BENCH_MINIMAL": os.path.join(build, "tests", "bench", "bench-minimal-window"),
             "BOOT0_EMULATOR": os.path.join(build, "tests", "emulator", "boot0-emulator"),
             "BOOT0_CLI": os.path.join(build, "src", "cli", "boot0-cli"),
             "GSETTINGS_SCHEMA_DIR": os.path.join(build, "data"),
