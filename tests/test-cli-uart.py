@@ -268,6 +268,19 @@ class TestJobs(UartCliTest):
         self.assertEqual(self.flash_bytes(FLASH + 0x800, 2), b"\xff\xff")
         self.assertEqual(self.flash_bytes(FLASH + 0x802, 1000), b)
 
+    def test_segments_sharing_a_word(self):
+        """Two HEX segments in one 4-byte word (0x0800012C-0x0800012F: a
+        byte of each and a gap of 2): the word is written once, with 0xFF in
+        the gap (the F103 refuses to program a half-word twice)."""
+        a = self.data(301)
+        b = self.data(97)
+        hex_path = self.write("fw.hex", ihex([(FLASH, a), (FLASH + 303, b)]))
+        r = self.cli("f103", "flash", "--no-run", hex_path)
+        self.assert_ok(r)
+        self.assertEqual(self.flash_bytes(FLASH, 301), a)
+        self.assertEqual(self.flash_bytes(FLASH + 301, 2), b"\xff\xff")
+        self.assertEqual(self.flash_bytes(FLASH + 303, 97), b)
+
     def test_erase(self):
         self.assert_ok(self.cli("f405", "flash", "--no-run", self.write("fw.bin", self.data(70000))))
         r = self.cli("f405", "erase", "--all")

@@ -599,6 +599,56 @@ test_plan_chunks_func (void)
 }
 
 /* The caller's image stays as it was; the plan works on a copy. */
+/* A device that programs whole words gets whole words: segments widened
+ * with 0xFF, and two segments sharing a word joined (the F1 refuses to
+ * program a half-word twice, ECC parts a double-word). */
+static void
+test_plan_write_unit_func (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Boot0DfuseLayout) flash = layout (F4_ROM);
+  g_autoptr (Boot0Firmware) fw = make_image ();
+  static const guint8 a[] = { 0xA1, 0xA2 };
+  static const guint8 b[] = { 0xB1, 0xB2, 0xB3, 0xB4 };
+  static const guint8 c[] = { 0xC1 };
+  static const guint8 want[] = { 0xFF, 0xA1, 0xA2, 0xFF, 0xFF, 0xFF,
+                                 0xB1, 0xB2, 0xB3, 0xB4, 0xFF, 0xFF };
+  Boot0PlanOptions options;
+
+  g_assert_true (boot0_firmware_add_data (fw, 0, 0x08000001, a, sizeof a, &error));
+  g_assert_true (boot0_firmware_add_data (fw, 0, 0x08000006, b, sizeof b, &error));
+  g_assert_true (boot0_firmware_add_data (fw, 0, 0x08000103, c, sizeof c, &error));
+  g_assert_no_error (error);
+
+  boot0_plan_options_init (&options);
+  {
+    /* Any length: the segments as they are. */
+    g_autoptr (Boot0Plan) plan = boot0_plan_new (fw, flash, &options, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (boot0_plan_get_n_writes (plan), ==, 3);
+    g_assert_cmpuint (boot0_plan_get_write_size (plan), ==, 7);
+  }
+  options.write_unit = 4;
+  {
+    g_autoptr (Boot0Plan) plan = boot0_plan_new (fw, flash, &options, &error);
+    const Boot0PlanRange *r;
+    g_assert_no_error (error);
+    g_assert_cmpuint (boot0_plan_get_n_writes (plan), ==, 2);
+    r = boot0_plan_get_write (plan, 0);
+    g_assert_cmphex (r->address, ==, 0x08000000);
+    g_assert_cmpmem (r->data, r->len, want, sizeof want);
+    r = boot0_plan_get_write (plan, 1);
+    g_assert_cmphex (r->address, ==, 0x08000100);
+    g_assert_cmpuint (r->len, ==, 4);
+    g_assert_cmphex (r->data[3], ==, 0xC1);
+    g_assert_cmphex (r->data[0], ==, 0xFF);
+    /* Verify reads back the widened ranges; the image shown stays as loaded. */
+    g_assert_cmpuint (boot0_plan_get_n_verifies (plan), ==, 2);
+    g_assert_cmpuint (boot0_firmware_get_n_segments (boot0_plan_get_image (plan)), ==, 3);
+    g_assert_cmpuint (boot0_plan_get_write_size (plan), ==, 16);
+  }
+}
+
 static void
 test_plan_image_unchanged_func (void)
 {
@@ -682,6 +732,7 @@ main (int argc, char **argv)
   g_test_add_func ("/boot0/plan/verify-only", test_plan_verify_only_func);
   g_test_add_func ("/boot0/plan/chunks", test_plan_chunks_func);
   g_test_add_func ("/boot0/plan/image-unchanged", test_plan_image_unchanged_func);
+  g_test_add_func ("/boot0/plan/write-unit", test_plan_write_unit_func);
   g_test_add_func ("/boot0/plan/strings", test_plan_strings_func);
   return g_test_run ();
 }

@@ -270,7 +270,11 @@ make_plan (Boot0Device *dev, Boot0Firmware *image, const Boot0PlanOptions *optio
                            "the device announces no flash memory");
       return NULL;
     }
-  return boot0_plan_new (image, flash, options, error);
+  {
+    Boot0PlanOptions unit_options = *options;
+    unit_options.write_unit = boot0_device_get_write_unit (dev);
+    return boot0_plan_new (image, flash, &unit_options, error);
+  }
 }
 
 /* Over a UART a read back moves ~10 KiB/s, slower than erasing: blank

@@ -16,6 +16,7 @@ typedef struct
   char *bootloader_version;
   Boot0Protection protection;
   gsize transfer_size;
+  guint write_unit;
   GPtrArray *memories; /* Boot0DfuseLayout */
   gboolean is_open;
 } Boot0DevicePrivate;
@@ -91,6 +92,7 @@ boot0_device_init (Boot0Device *self)
   Boot0DevicePrivate *priv = GET_PRIV (self);
   priv->memories = g_ptr_array_new_with_free_func ((GDestroyNotify)boot0_dfuse_layout_unref);
   priv->transfer_size = 256;
+  priv->write_unit = 1;
 }
 
 Boot0DeviceKind
@@ -147,6 +149,13 @@ boot0_device_get_transfer_size (Boot0Device *self)
 {
   g_return_val_if_fail (BOOT0_IS_DEVICE (self), 0);
   return GET_PRIV (self)->transfer_size;
+}
+
+guint
+boot0_device_get_write_unit (Boot0Device *self)
+{
+  g_return_val_if_fail (BOOT0_IS_DEVICE (self), 1);
+  return GET_PRIV (self)->write_unit;
 }
 
 GPtrArray *
@@ -236,6 +245,13 @@ boot0_device_set_transfer_size (Boot0Device *self, gsize transfer_size)
 {
   g_return_if_fail (transfer_size > 0);
   GET_PRIV (self)->transfer_size = transfer_size;
+}
+
+void
+boot0_device_set_write_unit (Boot0Device *self, guint write_unit)
+{
+  g_return_if_fail (write_unit > 0 && (write_unit & (write_unit - 1)) == 0);
+  GET_PRIV (self)->write_unit = write_unit;
 }
 
 void

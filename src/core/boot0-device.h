@@ -76,6 +76,9 @@ Boot0Protection boot0_device_get_protection (Boot0Device *self);
 /* Largest read or write one call should move (DFU wTransferSize, 256 on
  * UART); jobs chunk by it so progress and cancel stay responsive. */
 gsize boot0_device_get_transfer_size (Boot0Device *self);
+/* The unit the device programs in, in bytes (1: any length; 4 for the AN3155
+ * Write Memory). Plans for it are made with this as their write_unit. */
+guint boot0_device_get_write_unit (Boot0Device *self);
 
 /* The memories the device exposes (DFU: one per alternate setting, in alt
  * order), as layouts. */
@@ -93,6 +96,7 @@ void boot0_device_set_path (Boot0Device *self, const char *path);
 void boot0_device_set_bootloader_version (Boot0Device *self, const char *version);
 void boot0_device_set_protection (Boot0Device *self, Boot0Protection protection);
 void boot0_device_set_transfer_size (Boot0Device *self, gsize transfer_size);
+void boot0_device_set_write_unit (Boot0Device *self, guint write_unit);
 void boot0_device_add_memory (Boot0Device *self, Boot0DfuseLayout *layout);
 void boot0_device_clear_memories (Boot0Device *self);
 

@@ -19,7 +19,9 @@ struct _Boot0Plan
   Boot0PlanOptions options;
   GArray *erases; /* Boot0PlanErase */
   GArray *ranges; /* Boot0PlanRange: the image's contiguous ranges */
-  guint8 *fates;  /* Boot0PlanSectorFate, one per layout sector */
+  /* The image widened to whole write units; the ranges point into it. */
+  Boot0Firmware *written;
+  guint8 *fates; /* Boot0PlanSectorFate, one per layout sector */
   gboolean run;
   guint32 run_address;
   guint64 erase_size;
@@ -336,6 +338,7 @@ boot0_plan_finalize (GObject *object)
   g_clear_object (&self->image);
   g_clear_pointer (&self->erases, g_array_unref);
   g_clear_pointer (&self->ranges, g_array_unref);
+  g_clear_object (&self->written);
   g_free (self->fates);
 
   G_OBJECT_CLASS (boot0_plan_parent_class)->finalize (object);
@@ -376,6 +379,42 @@ copy_image (Boot0Firmware *image, GError **error)
   boot0_firmware_set_format (copy, boot0_firmware_get_format (image));
   boot0_firmware_set_relocatable (copy, boot0_firmware_get_relocatable (image));
   return g_steal_pointer (&copy);
+}
+
+/* The image with each segment widened to whole units of unit bytes by
+ * 0xFF (the erased value), so that a device that programs whole words (the
+ * AN3155 Write Memory's 4 bytes; ECC double-words) never programs one twice:
+ * segments that share a unit become one. The padding stays inside the unit,
+ * so inside the sector the data is in. */
+static Boot0Firmware *
+widen_to_units (Boot0Firmware *image, guint unit, GError **error)
+{
+  g_autoptr (Boot0Firmware) out = copy_image (image, error);
+  static const guint8 erased[64] = { [0 ... 63] = 0xFF };
+  guint64 covered = 0; /* end of what is already in out */
+  guint n = boot0_firmware_get_n_segments (image);
+
+  if (out == NULL || unit <= 1)
+    return g_steal_pointer (&out);
+  g_return_val_if_fail ((unit & (unit - 1)) == 0 && unit <= sizeof (erased), NULL);
+  for (guint i = 0; i < n; i++)
+    {
+      const Boot0Segment *s = boot0_firmware_get_segment (image, i);
+      guint64 start = boot0_segment_get_address (s);
+      guint64 end = start + boot0_segment_get_size (s);
+      guint64 head = MAX (start & ~(guint64)(unit - 1), covered);
+      guint64 tail = MIN ((end + unit - 1) & ~(guint64)(unit - 1), G_MAXUINT32 + (guint64)1);
+
+      if (i + 1 < n)
+        tail = MIN (tail, boot0_segment_get_address (boot0_firmware_get_segment (image, i + 1)));
+      if (head < start &&
+          !boot0_firmware_add_data (out, 0, (guint32)head, erased, start - head, error))
+        return NULL;
+      if (end < tail && !boot0_firmware_add_data (out, 0, (guint32)end, erased, tail - end, error))
+        return NULL;
+      covered = MAX (tail, end);
+    }
+  return g_steal_pointer (&out);
 }
 
 static guint64
@@ -704,14 +743,18 @@ boot0_plan_new (Boot0Firmware *image, Boot0DfuseLayout *flash, const Boot0PlanOp
       if (!check_image (self, error))
         return NULL;
 
-      for (guint i = 0; i < boot0_firmware_get_n_segments (self->image); i++)
+      self->written = widen_to_units (self->image, self->options.write_unit, error);
+      if (self->written == NULL)
+        return NULL;
+      for (guint i = 0; i < boot0_firmware_get_n_segments (self->written); i++)
         {
-          const Boot0Segment *s = boot0_firmware_get_segment (self->image, i);
+          const Boot0Segment *s = boot0_firmware_get_segment (self->written, i);
           Boot0PlanRange r = { boot0_segment_get_address (s), boot0_segment_get_size (s),
                                boot0_segment_get_data (s) };
           g_array_append_val (self->ranges, r);
-          self->image_size += r.len;
         }
+      /* What goes over the wire, padding included: progress counts it. */
+      self->image_size = boot0_firmware_get_total_size (self->written);
     }
 
   erased = g_new0 (gboolean, boot0_dfuse_layout_get_n_sectors (flash));

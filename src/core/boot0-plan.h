@@ -71,6 +71,11 @@ typedef struct
   /* For BOOT0_PLAN_ERASE_RANGE. */
   guint32 erase_address;
   guint64 erase_size;
+  /* The device programs whole units of this many bytes (a power of two;
+   * 0 or 1: any length), as boot0_device_get_write_unit() says: the ranges
+   * written are widened to whole units with 0xFF, and ranges that share a
+   * unit are joined, so no unit is programmed twice. */
+  guint write_unit;
 } Boot0PlanOptions;
 
 /* Fills in the defaults shown above. */

@@ -1245,6 +1245,8 @@ boot0_uart_device_new (const char *port_name, guint baud, Boot0Parity parity, Bo
   boot0_device_set_path (BOOT0_DEVICE (self), port_name);
   boot0_device_set_label (BOOT0_DEVICE (self), port_name);
   boot0_device_set_transfer_size (BOOT0_DEVICE (self), BLOCK_SIZE);
+  /* Write Memory takes whole words (AN3155 §3.6). */
+  boot0_device_set_write_unit (BOOT0_DEVICE (self), 4);
   return self;
 }
 
