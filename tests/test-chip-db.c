@@ -23,10 +23,12 @@ static void
 test_default_loads_func (void)
 {
   g_autoptr (Boot0ChipDb) db = default_db ();
-  /* every part PROTOCOLS.md §f lists, plus the two F303 IDs and L45x */
-  static const guint16 ids[] = { 0x410, 0x414, 0x418, 0x411, 0x413, 0x431, 0x421,
-                                 0x452, 0x449, 0x450, 0x435, 0x415, 0x468, 0x469,
-                                 0x448, 0x445, 0x422, 0x446, 0x462 };
+  /* every part PROTOCOLS.md §f lists, plus the two F303 IDs and L45x, and
+   * the UART-only F1, F0 and G0 parts */
+  static const guint16 ids[] = { 0x410, 0x414, 0x418, 0x411, 0x413, 0x431, 0x421, 0x452,
+                                 0x449, 0x450, 0x435, 0x415, 0x468, 0x469, 0x448, 0x445,
+                                 0x422, 0x446, 0x462, 0x412, 0x430, 0x420, 0x428, 0x444,
+                                 0x440, 0x442, 0x466, 0x456, 0x460 };
 
   g_assert_cmpuint (boot0_chip_db_get_n_chips (db), ==, G_N_ELEMENTS (ids));
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++)

@@ -44,9 +44,12 @@ enum
 /* The ROM's CRC unit is fast; allow a millisecond per KiB on top. */
 #define CHECKSUM_TIMEOUT_MS 1000
 /* A synchronised ROM takes a lone 0x7F as half a command and says nothing
- * until the next byte, so a silent attempt is normal: try again. */
-#define SYNC_ATTEMPTS   10
-#define SYNC_TIMEOUT_MS 100
+ * until the next byte, so a silent attempt is normal: try again. The wait is
+ * generous: a ROM answers within a byte time, but a slow link (or
+ * emulator) whose ACK came after the retry would leave that 0x7F as half a
+ * command and desynchronise everything after it. */
+#define SYNC_ATTEMPTS   4
+#define SYNC_TIMEOUT_MS 500
 /* Bytes that are neither ACK nor NACK skipped while waiting for one. */
 #define MAX_NOISE 64
 /* Pages in one Extended Erase when a mass erase is refused (stm32flash
