@@ -333,45 +333,60 @@ sync_bootloader (Boot0UartDevice *self, GError **error)
 
 /* Identification -------------------------------------------------------------------- */
 
+/* The answer shape Get and Get ID share (AN3155 §3.1, §3.3): N, then N + 1
+ * bytes, then ACK. buf holds 256 bytes; *n gets N + 1. */
+static gboolean
+counted_answer (Boot0UartDevice *self, guint8 opcode, const char *name, guint8 *buf, gsize *n,
+                GError **error)
+{
+  guint8 count = 0;
+  gboolean nacked = FALSE;
+
+  if (!command (self, opcode, &nacked, error))
+    return FALSE;
+  if (nacked)
+    {
+      /* Neither is ever refused on a healthy link: the ROM fixed its baud
+       * rate at the first 0x7F after reset (AN3155 §2) and hears this one
+       * garbled. */
+      g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_PROTOCOL,
+                   "the bootloader refused %s (0x%02X): it is probably still synchronised at "
+                   "another baud rate from an earlier connection. Reset the board (BOOT0 high) "
+                   "or connect at the same baud rate as before (now %u)",
+                   name, opcode, self->baud);
+      return FALSE;
+    }
+  if (!boot0_serial_port_read (self->port, &count, 1, ANSWER_TIMEOUT_MS, error) ||
+      !boot0_serial_port_read (self->port, buf, (gsize)count + 1,
+                               ANSWER_TIMEOUT_MS + line_ms (self, (gsize)count + 1), error))
+    {
+      g_prefix_error (error, "reading the %s answer: ", name);
+      return FALSE;
+    }
+  if (!wait_answer (self, ANSWER_TIMEOUT_MS, &nacked, "after the answer", error))
+    return FALSE;
+  if (nacked)
+    {
+      g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_PROTOCOL,
+                   "the bootloader ended its %s answer with NACK", name);
+      return FALSE;
+    }
+  *n = (gsize)count + 1;
+  return TRUE;
+}
+
 /* AN3155 §3.1 Get: N, version, N command codes, ACK. */
 static gboolean
 get_commands (Boot0UartDevice *self, GError **error)
 {
-  guint8 n = 0;
   guint8 buf[256];
-  gboolean nacked = FALSE;
+  gsize n = 0;
 
-  if (!command (self, CMD_GET, &nacked, error))
+  if (!counted_answer (self, CMD_GET, "Get", buf, &n, error))
     return FALSE;
-  if (nacked)
-    {
-      /* Get never fails on a healthy link: the ROM fixed its baud rate at
-       * the first 0x7F after reset (AN3155 §2) and hears this one garbled. */
-      g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_PROTOCOL,
-                   "the bootloader refused Get (0x00): it is probably still synchronised at "
-                   "another baud rate from an earlier connection. Reset the board (BOOT0 high) "
-                   "or connect at the same baud rate as before (now %u)",
-                   self->baud);
-      return FALSE;
-    }
-  if (!boot0_serial_port_read (self->port, &n, 1, ANSWER_TIMEOUT_MS, error) ||
-      !boot0_serial_port_read (self->port, buf, (gsize)n + 1,
-                               ANSWER_TIMEOUT_MS + line_ms (self, (gsize)n + 1), error))
-    {
-      g_prefix_error (error, "reading the Get answer: ");
-      return FALSE;
-    }
-  if (!wait_answer (self, ANSWER_TIMEOUT_MS, &nacked, "after the Get answer", error))
-    return FALSE;
-  if (nacked)
-    {
-      g_set_error_literal (error, BOOT0_ERROR, BOOT0_ERROR_PROTOCOL,
-                           "the bootloader ended its Get answer with NACK");
-      return FALSE;
-    }
   self->version = buf[0];
   g_clear_pointer (&self->commands, g_bytes_unref);
-  self->commands = g_bytes_new (buf + 1, n);
+  self->commands = g_bytes_new (buf + 1, n - 1);
   return TRUE;
 }
 
@@ -410,28 +425,12 @@ get_version (Boot0UartDevice *self, GError **error)
 static gboolean
 get_id (Boot0UartDevice *self, GError **error)
 {
-  guint8 n = 0;
   guint8 buf[256];
-  gboolean nacked = FALSE;
+  gsize n = 0;
 
-  if (!command (self, CMD_GET_ID, &nacked, error))
+  if (!counted_answer (self, CMD_GET_ID, "Get ID", buf, &n, error))
     return FALSE;
-  if (nacked)
-    {
-      g_set_error_literal (error, BOOT0_ERROR, BOOT0_ERROR_PROTOCOL,
-                           "the bootloader refused Get ID (0x02)");
-      return FALSE;
-    }
-  if (!boot0_serial_port_read (self->port, &n, 1, ANSWER_TIMEOUT_MS, error) ||
-      !boot0_serial_port_read (self->port, buf, (gsize)n + 1,
-                               ANSWER_TIMEOUT_MS + line_ms (self, (gsize)n + 1), error))
-    {
-      g_prefix_error (error, "reading the Get ID answer: ");
-      return FALSE;
-    }
-  if (!wait_answer (self, ANSWER_TIMEOUT_MS, &nacked, "after the Get ID answer", error))
-    return FALSE;
-  if (n < 1)
+  if (n < 2)
     {
       g_set_error_literal (error, BOOT0_ERROR, BOOT0_ERROR_PROTOCOL,
                            "the bootloader's Get ID answer has a single byte, not a product ID");

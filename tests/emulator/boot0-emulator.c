@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <umockdev.h>
 
+#include "emu-process.h"
 #include "emu-usb.h"
 
 #define PRELOAD_LIB    "libumockdev-preload.so.0"
@@ -480,12 +481,7 @@ child_watch_cb (GPid pid, gint status, gpointer data)
   Emulator *emu = data;
 
   emu->child_running = FALSE;
-  if (WIFEXITED (status))
-    emu->exit_status = WEXITSTATUS (status);
-  else if (WIFSIGNALED (status))
-    emu->exit_status = 128 + WTERMSIG (status);
-  else
-    emu->exit_status = EX_SOFTWARE;
+  emu->exit_status = emu_exit_status (status);
   g_spawn_close_pid (pid);
   g_main_loop_quit (emu->loop);
 }

@@ -25,6 +25,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
+#include "emu-process.h"
 #include "emu-an3155.h"
 
 #define EX_USAGE     64
@@ -681,12 +682,7 @@ child_watch_cb (GPid pid, gint status, gpointer data)
   Emulator *emu = data;
 
   emu->child_running = FALSE;
-  if (WIFEXITED (status))
-    emu->exit_status = WEXITSTATUS (status);
-  else if (WIFSIGNALED (status))
-    emu->exit_status = 128 + WTERMSIG (status);
-  else
-    emu->exit_status = EX_SOFTWARE;
+  emu->exit_status = emu_exit_status (status);
   g_spawn_close_pid (pid);
   g_main_loop_quit (emu->loop);
 }
