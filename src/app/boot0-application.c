@@ -293,6 +293,13 @@ boot0_application_get_settings (Boot0Application *self)
   return self->settings;
 }
 
+Boot0ChipDb *
+boot0_application_get_chip_db (Boot0Application *self)
+{
+  g_return_val_if_fail (BOOT0_IS_APPLICATION (self), NULL);
+  return self->chip_db;
+}
+
 Boot0UsbContext *
 boot0_application_get_usb_context (Boot0Application *self)
 {

@@ -18,6 +18,9 @@ Boot0Application *boot0_application_new (void);
 gboolean boot0_application_check_schema (GError **error);
 
 GSettings *boot0_application_get_settings (Boot0Application *self);
+/* The built-in chip database; NULL only if it failed to parse (a bug,
+ * reported as the USB error). */
+Boot0ChipDb *boot0_application_get_chip_db (Boot0Application *self);
 /* NULL when libusb could not start (see get_usb_error). */
 Boot0UsbContext *boot0_application_get_usb_context (Boot0Application *self);
 const GError *boot0_application_get_usb_error (Boot0Application *self);

@@ -268,11 +268,50 @@ failure_title (Boot0Window *self, const GError *error)
     }
 }
 
+/* A UART bootloader that stopped answering usually is a board that left
+ * it (Run, a reset with BOOT0 low): each job opens the port again, so say
+ * how to get back in. */
+static const char *
+uart_hint (Boot0Window *self, const GError *error)
+{
+  if (self->op_device == NULL || !BOOT0_IS_UART_DEVICE (self->op_device) ||
+      error->domain != BOOT0_ERROR)
+    return NULL;
+  if (error->code == BOOT0_ERROR_TIMED_OUT || error->code == BOOT0_ERROR_PROTOCOL)
+    return _ ("Is the board still in its bootloader? After Run, or a reset with BOOT0 low, it runs "
+              "its firmware: set BOOT0 high and reset it (or use an entry sequence), then try "
+              "again.");
+  if (error->code == BOOT0_ERROR_NOT_FOUND || error->code == BOOT0_ERROR_DEVICE_GONE)
+    return _ ("Check the serial adapter’s cable, then try again or connect again.");
+  return NULL;
+}
+
+/* The core's text for a UART bootloader that does not answer names
+ * boot0-cli's options: said here in the window's words. NULL otherwise. */
+static char *
+uart_silent_message (Boot0Window *self, const GError *error)
+{
+  Boot0UartDevice *uart;
+
+  if (self->op_device == NULL || !BOOT0_IS_UART_DEVICE (self->op_device) ||
+      !g_error_matches (error, BOOT0_ERROR, BOOT0_ERROR_TIMED_OUT) ||
+      (self->last_stage != -1 && self->last_stage != BOOT0_JOB_STAGE_OPEN))
+    return NULL;
+  uart = BOOT0_UART_DEVICE (self->op_device);
+  return g_strdup_printf (_ ("No STM32 bootloader answers on %s at %u baud; nothing was changed."),
+                          boot0_uart_device_get_port_name (uart),
+                          boot0_uart_device_get_baud (uart));
+}
+
 static void
 finish_with_error (Boot0Window *self, const GError *error)
 {
   const char *title = failure_title (self, error);
-  g_autofree char *detail = g_markup_escape_text (error->message, -1);
+  const char *hint = uart_hint (self, error);
+  g_autofree char *silent = uart_silent_message (self, error);
+  const char *message = silent != NULL ? silent : error->message;
+  g_autofree char *detail = hint != NULL ? g_markup_printf_escaped ("%s\n%s", message, hint)
+                                         : g_markup_escape_text (message, -1);
   gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 
   boot0_window_log (self, FALSE, "%s: %s", title, error->message);

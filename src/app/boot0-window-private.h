@@ -80,6 +80,8 @@ struct _Boot0Window
   gboolean close_pending;
 
   GtkFileChooserNative *chooser;
+  /* The UART connect dialog while it is open (weak). */
+  GtkWindow *uart_dialog;
 
   /* Template children. */
   GtkButton *open_button;
@@ -101,10 +103,13 @@ struct _Boot0Window
   GtkLabel *watching_label;
   GtkSpinner *watching_spinner;
   GtkLabel *device_name_label;
+  GtkWidget *disconnect_button;
   GtkDropDown *device_picker;
   GtkStringList *device_model;
   GtkLabel *bootloader_label;
+  GtkWidget *serial_title_label;
   GtkLabel *serial_label;
+  GtkLabel *path_title_label;
   GtkLabel *path_label;
   GtkLabel *flash_label;
   GtkLabel *memories_label;

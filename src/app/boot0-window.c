@@ -9,6 +9,7 @@
 
 #include "boot0-bootloader-drawing.h"
 #include "boot0-clamp.h"
+#include "boot0-uart-dialog.h"
 #include "boot0-window-private.h"
 
 #define MAX_RECENT_FILES   8
@@ -268,28 +269,107 @@ boot0_window_get_plan_options (Boot0Window *self, Boot0PlanOptions *options)
       options->unlock_address = TRUE;
       options->address = self->address;
     }
+  if (self->device != NULL)
+    boot0_plan_options_adapt_to_device (options, self->device);
 }
 
 /* The device card ------------------------------------------------------- */
+
+/* "/dev/ttyUSB0 at 115200 baud, 8E1", the adapter and the entry sequence,
+ * one a line. */
+static char *
+describe_uart_link (Boot0UartDevice *uart)
+{
+  Boot0UartEntry *entry = boot0_uart_device_get_entry (uart);
+  const char *adapter = boot0_uart_dialog_get_adapter (uart);
+  const char *preset = entry != NULL ? boot0_uart_entry_get_preset_name (entry) : NULL;
+  const char *sequence = entry != NULL ? boot0_uart_entry_to_string (entry) : NULL;
+  const char *framing;
+  GString *text = g_string_new (NULL);
+
+  switch (boot0_uart_device_get_parity (uart))
+    {
+      case BOOT0_PARITY_NONE:
+        framing = "8N1";
+        break;
+      case BOOT0_PARITY_ODD:
+        framing = "8O1";
+        break;
+      case BOOT0_PARITY_EVEN:
+      default:
+        framing = "8E1";
+        break;
+    }
+  /* Translators: serial port, baud rate and framing: "/dev/ttyUSB0 at 115200 baud, 8E1". */
+  g_string_printf (text, _ ("%s at %u baud, %s"), boot0_uart_device_get_port_name (uart),
+                   boot0_uart_device_get_baud (uart), framing);
+  if (adapter != NULL)
+    g_string_append_printf (text, "\n%s", adapter);
+  g_string_append_c (text, '\n');
+  if (preset == NULL && (sequence == NULL || *sequence == '\0'))
+    preset = "none";
+  /* Translators: the DTR/RTS sequence (a preset name or the steps) used on the port. */
+  g_string_append_printf (text, _ ("Entry sequence: %s"), preset != NULL ? preset : sequence);
+  return g_string_free (text, FALSE);
+}
+
+/* "AN3155 v3.1 · Extended Erase": the erase command decides how sectors
+ * are erased, which people comparing with stm32flash want to see. */
+static char *
+describe_uart_bootloader (Boot0UartDevice *uart)
+{
+  const char *version = boot0_device_get_bootloader_version (BOOT0_DEVICE (uart));
+  const char *erase;
+
+  switch (boot0_uart_device_get_erase_opcode (uart))
+    {
+      case 0x44:
+        erase = _ ("Extended Erase");
+        break;
+      case 0x43:
+        erase = _ ("Erase");
+        break;
+      default:
+        erase = _ ("no erase command");
+        break;
+    }
+  return g_strdup_printf ("%s · %s", version != NULL ? version : "AN3155", erase);
+}
 
 void
 boot0_window_update_device_card (Boot0Window *self)
 {
   Boot0Device *device = self->device;
   Boot0DfuseLayout *flash;
+  gboolean uart;
   g_autofree char *path = NULL;
   g_autofree char *flash_text = NULL;
   const char *protection;
 
   if (device == NULL)
     return;
+  uart = BOOT0_IS_UART_DEVICE (device);
   flash = boot0_device_get_flash (device);
   gtk_label_set_text (self->device_name_label, device_label (device));
-  gtk_label_set_text (self->bootloader_label, boot0_device_get_bootloader_version (device));
+  if (uart)
+    {
+      g_autofree char *bootloader = describe_uart_bootloader (BOOT0_UART_DEVICE (device));
+      gtk_label_set_text (self->bootloader_label, bootloader);
+    }
+  else
+    gtk_label_set_text (self->bootloader_label, boot0_device_get_bootloader_version (device));
+  /* A UART bootloader has no serial number to show; its port row says
+   * more. */
+  gtk_widget_set_visible (self->serial_title_label, !uart);
+  gtk_widget_set_visible (GTK_WIDGET (self->serial_label), !uart);
+  gtk_widget_set_visible (self->disconnect_button, uart);
+  gtk_label_set_text (self->path_title_label, uart ? _ ("Serial port") : _ ("USB port"));
   gtk_label_set_text (self->serial_label, boot0_device_get_serial (device) != NULL
                                               ? boot0_device_get_serial (device)
                                               : _ ("None"));
-  if (BOOT0_IS_DFUSE_DEVICE (device))
+  if (uart)
+    path = describe_uart_link (BOOT0_UART_DEVICE (device));
+  else if (BOOT0_IS_DFUSE_DEVICE (device))
     /* Translators: a USB port path and the device's VID:PID. */
     path = g_strdup_printf (_ ("%s (USB ID %04x:%04x)"), boot0_device_get_path (device),
                             boot0_dfuse_device_get_vid (BOOT0_DFUSE_DEVICE (device)),
@@ -706,6 +786,10 @@ boot0_window_update_state (Boot0Window *self)
   gtk_widget_action_set_enabled (widget, "win.open", idle);
   gtk_widget_action_set_enabled (widget, "win.open-recent", idle);
   gtk_widget_action_set_enabled (widget, "win.unlock-address", idle);
+  gtk_widget_action_set_enabled (widget, "win.connect-uart", idle);
+  gtk_widget_action_set_enabled (widget, "win.disconnect",
+                                 idle && self->device != NULL &&
+                                     BOOT0_IS_UART_DEVICE (self->device));
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->device_picker), idle);
   gtk_widget_set_sensitive (GTK_WIDGET (self->erase_needed_check), idle);
@@ -863,6 +947,81 @@ picker_selected_cb (Boot0Window *self)
   if (self->updating_picker || selected >= self->devices->len)
     return;
   select_device (self, g_ptr_array_index (self->devices, selected));
+}
+
+/* UART devices: connected from the dialog, gone only when disconnected. */
+static void
+uart_connected_cb (Boot0UartDialog *dialog, Boot0UartDevice *uart, Boot0Window *self)
+{
+  Boot0Device *device = BOOT0_DEVICE (uart);
+  g_autofree char *text = describe_device (device);
+  g_autofree char *link = describe_uart_link (uart);
+  g_auto (GStrv) lines = g_strsplit (link, "\n", -1);
+  g_autofree char *details = g_strjoinv ("; ", lines);
+
+  /* Connecting to a port again replaces what was connected there. */
+  for (guint i = 0; i < self->devices->len; i++)
+    {
+      Boot0Device *old = g_ptr_array_index (self->devices, i);
+      if (BOOT0_IS_UART_DEVICE (old) && old != self->op_device &&
+          g_strcmp0 (boot0_device_get_path (old), boot0_device_get_path (device)) == 0)
+        {
+          g_ptr_array_remove_index (self->devices, i);
+          break;
+        }
+    }
+  g_ptr_array_add (self->devices, g_object_ref (device));
+  boot0_window_log (self, FALSE, _ ("Connected: %s (%s)"), text, details);
+  log_device_details (self, device);
+  rebuild_picker (self);
+  if (!boot0_window_is_busy (self))
+    {
+      boot0_window_clear_result (self);
+      select_device (self, device);
+    }
+  boot0_window_update_state (self);
+}
+
+static void
+connect_uart_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  Boot0Window *self = BOOT0_WINDOW (widget);
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  Boot0UartDialog *dialog;
+
+  if (self->uart_dialog != NULL)
+    {
+      gtk_window_present (self->uart_dialog);
+      return;
+    }
+  dialog = boot0_uart_dialog_new (GTK_WINDOW (self), self->settings,
+                                  boot0_application_get_chip_db (BOOT0_APPLICATION (app)));
+  self->uart_dialog = GTK_WINDOW (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *)&self->uart_dialog);
+  g_signal_connect_object (dialog, "connected", G_CALLBACK (uart_connected_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+disconnect_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  Boot0Window *self = BOOT0_WINDOW (widget);
+  Boot0Device *device = self->device;
+  g_autofree char *text = NULL;
+  guint idx;
+
+  if (boot0_window_is_busy (self) || device == NULL || !BOOT0_IS_UART_DEVICE (device) ||
+      !g_ptr_array_find (self->devices, device, &idx))
+    return;
+  /* Jobs close the port when they end: nothing is open here. */
+  text = describe_device (device);
+  boot0_window_log (self, FALSE, _ ("Disconnected: %s"), text);
+  if (self->probe_failed == device)
+    g_clear_object (&self->probe_failed);
+  g_ptr_array_remove_index (self->devices, idx);
+  boot0_window_clear_result (self);
+  rebuild_picker (self);
+  boot0_window_sync_devices (self);
 }
 
 /* Loading firmware ------------------------------------------------------ */
@@ -1463,6 +1622,13 @@ boot0_window_dispose (GObject *object)
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
+  if (self->uart_dialog != NULL)
+    {
+      GtkWindow *dialog = self->uart_dialog;
+      g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *)&self->uart_dialog);
+      self->uart_dialog = NULL;
+      gtk_window_destroy (dialog);
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), BOOT0_TYPE_WINDOW);
 
   G_OBJECT_CLASS (boot0_window_parent_class)->dispose (object);
@@ -1544,10 +1710,13 @@ boot0_window_class_init (Boot0WindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, watching_label);
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, watching_spinner);
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, device_name_label);
+  gtk_widget_class_bind_template_child (widget_class, Boot0Window, disconnect_button);
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, device_picker);
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, device_model);
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, bootloader_label);
+  gtk_widget_class_bind_template_child (widget_class, Boot0Window, serial_title_label);
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, serial_label);
+  gtk_widget_class_bind_template_child (widget_class, Boot0Window, path_title_label);
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, path_label);
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, flash_label);
   gtk_widget_class_bind_template_child (widget_class, Boot0Window, memories_label);
@@ -1599,6 +1768,8 @@ boot0_window_class_init (Boot0WindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.verify", NULL, verify_action);
   gtk_widget_class_install_action (widget_class, "win.read", NULL, read_action);
   gtk_widget_class_install_action (widget_class, "win.run", NULL, run_action);
+  gtk_widget_class_install_action (widget_class, "win.connect-uart", NULL, connect_uart_action);
+  gtk_widget_class_install_action (widget_class, "win.disconnect", NULL, disconnect_action);
   gtk_widget_class_install_property_action (widget_class, "win.toggle-log", "log-visible");
   gtk_widget_class_install_property_action (widget_class, "win.unlock-address", "address-unlocked");
   gtk_widget_class_install_property_action (widget_class, "win.ignore-suffix", "suffix-ignored");

@@ -270,20 +270,7 @@ make_plan (Boot0Device *dev, Boot0Firmware *image, const Boot0PlanOptions *optio
                            "the device announces no flash memory");
       return NULL;
     }
-  {
-    Boot0PlanOptions unit_options = *options;
-    unit_options.write_unit = boot0_device_get_write_unit (dev);
-    return boot0_plan_new (image, flash, &unit_options, error);
-  }
-}
-
-/* Over a UART a read back moves ~10 KiB/s, slower than erasing: blank
- * checks only pay off when the bootloader computes checksums. */
-static void
-adjust_options_for (Boot0Device *dev, Boot0PlanOptions *options)
-{
-  if (BOOT0_IS_UART_DEVICE (dev) && !boot0_uart_device_has_command (BOOT0_UART_DEVICE (dev), 0xA1))
-    options->blank_check = FALSE;
+  return boot0_plan_new (image, flash, options, error);
 }
 
 /* TRUE when the firmware was started by an exit sequence that reset the
@@ -405,7 +392,7 @@ flash_or_verify (int argc, char **argv, gboolean verify_only)
   rc = boot0_cli_check_not_protected (dev);
   if (rc != EX_OK)
     return rc;
-  adjust_options_for (dev, &options);
+  boot0_plan_options_adapt_to_device (&options, dev);
   plan = make_plan (dev, image, &options, &error);
   if (plan == NULL)
     {
@@ -515,7 +502,7 @@ boot0_cli_erase (int argc, char **argv)
   rc = boot0_cli_check_not_protected (dev);
   if (rc != EX_OK)
     return rc;
-  adjust_options_for (dev, &options);
+  boot0_plan_options_adapt_to_device (&options, dev);
   plan = make_plan (dev, NULL, &options, &error);
   if (plan == NULL)
     return report_error (error, o.device.json);

@@ -197,6 +197,8 @@ void
 boot0_device_set_label (Boot0Device *self, const char *label)
 {
   Boot0DevicePrivate *priv = GET_PRIV (self);
+  if (g_strcmp0 (priv->label, label) == 0)
+    return;
   g_free (priv->label);
   priv->label = g_strdup (label);
 }
@@ -205,6 +207,8 @@ void
 boot0_device_set_chip (Boot0Device *self, Boot0Chip *chip)
 {
   Boot0DevicePrivate *priv = GET_PRIV (self);
+  if (priv->chip == chip)
+    return;
   g_clear_pointer (&priv->chip, boot0_chip_unref);
   if (chip != NULL)
     priv->chip = boot0_chip_ref (chip);
@@ -214,6 +218,8 @@ void
 boot0_device_set_serial (Boot0Device *self, const char *serial)
 {
   Boot0DevicePrivate *priv = GET_PRIV (self);
+  if (g_strcmp0 (priv->serial, serial) == 0)
+    return;
   g_free (priv->serial);
   priv->serial = g_strdup (serial);
 }
@@ -222,6 +228,8 @@ void
 boot0_device_set_path (Boot0Device *self, const char *path)
 {
   Boot0DevicePrivate *priv = GET_PRIV (self);
+  if (g_strcmp0 (priv->path, path) == 0)
+    return;
   g_free (priv->path);
   priv->path = g_strdup (path);
 }
@@ -230,6 +238,8 @@ void
 boot0_device_set_bootloader_version (Boot0Device *self, const char *version)
 {
   Boot0DevicePrivate *priv = GET_PRIV (self);
+  if (g_strcmp0 (priv->bootloader_version, version) == 0)
+    return;
   g_free (priv->bootloader_version);
   priv->bootloader_version = g_strdup (version);
 }

@@ -87,7 +87,9 @@ GPtrArray *boot0_device_get_memories (Boot0Device *self);
  * holding 0x08000000, else the first. NULL when there is none. */
 Boot0DfuseLayout *boot0_device_get_flash (Boot0Device *self);
 
-/* For subclasses. */
+/* For subclasses. Setting the value a field already has changes nothing,
+ * so a device that describes itself again on each open (from a worker
+ * thread) does not pull strings from under the main thread's readers. */
 void boot0_device_set_kind (Boot0Device *self, Boot0DeviceKind kind);
 void boot0_device_set_label (Boot0Device *self, const char *label);
 void boot0_device_set_chip (Boot0Device *self, Boot0Chip *chip);

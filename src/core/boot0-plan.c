@@ -7,6 +7,7 @@
 
 #include "boot0-error.h"
 #include "boot0-plan.h"
+#include "boot0-uart-device.h"
 
 #define ADDRESS_SPACE_END (G_GUINT64_CONSTANT (1) << 32)
 
@@ -100,6 +101,18 @@ boot0_plan_options_init (Boot0PlanOptions *options)
   options->program = TRUE;
   options->verify = TRUE;
   options->run = TRUE;
+}
+
+void
+boot0_plan_options_adapt_to_device (Boot0PlanOptions *options, Boot0Device *device)
+{
+  g_return_if_fail (options != NULL);
+  g_return_if_fail (BOOT0_IS_DEVICE (device));
+
+  options->write_unit = boot0_device_get_write_unit (device);
+  if (BOOT0_IS_UART_DEVICE (device) &&
+      !boot0_uart_device_has_command (BOOT0_UART_DEVICE (device), 0xA1))
+    options->blank_check = FALSE;
 }
 
 char *

@@ -6,6 +6,7 @@
 
 #include <glib-object.h>
 
+#include "boot0-device.h"
 #include "boot0-dfuse-layout.h"
 #include "boot0-firmware.h"
 
@@ -80,6 +81,10 @@ typedef struct
 
 /* Fills in the defaults shown above. */
 void boot0_plan_options_init (Boot0PlanOptions *options);
+/* What the device needs or makes worthwhile: its write unit; no blank
+ * check where reading a sector back is slower than erasing it (a UART
+ * bootloader without Get Checksum moves ~10 KiB/s). */
+void boot0_plan_options_adapt_to_device (Boot0PlanOptions *options, Boot0Device *device);
 
 /* One erase step. */
 typedef struct

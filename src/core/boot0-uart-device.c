@@ -1038,7 +1038,8 @@ probe_block (Boot0UartDevice *self, guint32 address, guint8 *buf, gsize n, Refus
  * the command, AN3155 §3.4) and, where the database knows the register,
  * the real flash size. */
 static gboolean
-probe_flash (Boot0UartDevice *self, Boot0DfuseLayout *db_flash, GError **error)
+probe_flash (Boot0UartDevice *self, Boot0DfuseLayout *db_flash, Boot0DfuseLayout **flash_out,
+             GError **error)
 {
   Boot0Device *device = BOOT0_DEVICE (self);
   Boot0Chip *chip = boot0_device_get_chip (device);
@@ -1084,9 +1085,30 @@ probe_flash (Boot0UartDevice *self, Boot0DfuseLayout *db_flash, GError **error)
     }
   if (refusal == REFUSED_COMMAND)
     boot0_device_set_protection (device, BOOT0_PROTECTION_READ_PROTECTED);
-  if (flash != NULL)
-    boot0_device_add_memory (device, flash);
+  *flash_out = g_steal_pointer (&flash);
   return TRUE;
+}
+
+/* Every job opens the device again: the memories are replaced only when
+ * they changed (another chip on the port), so that the main thread may
+ * keep reading them while a worker opens the device. */
+static void
+set_memories (Boot0Device *device, GPtrArray *layouts)
+{
+  GPtrArray *old = boot0_device_get_memories (device);
+  gboolean same = old != NULL && old->len == layouts->len;
+
+  for (guint i = 0; same && i < layouts->len; i++)
+    {
+      g_autofree char *a = boot0_dfuse_layout_to_string (g_ptr_array_index (old, i));
+      g_autofree char *b = boot0_dfuse_layout_to_string (g_ptr_array_index (layouts, i));
+      same = g_strcmp0 (a, b) == 0;
+    }
+  if (same)
+    return;
+  boot0_device_clear_memories (device);
+  for (guint i = 0; i < layouts->len; i++)
+    boot0_device_add_memory (device, g_ptr_array_index (layouts, i));
 }
 
 /* The chip behind the ID: label, chip, memories (flash from the database,
@@ -1102,20 +1124,29 @@ identify (Boot0UartDevice *self, GError **error)
       g_strdup_printf ("AN3155 v%u.%u", self->version >> 4, self->version & 0xF);
   guint32 sys_start = 0;
   guint32 sys_last = 0;
+  g_autoptr (GPtrArray) layouts =
+      g_ptr_array_new_with_free_func ((GDestroyNotify)boot0_dfuse_layout_unref);
+  Boot0DfuseLayout *flash = NULL;
 
   boot0_device_set_bootloader_version (device, version);
-  boot0_device_clear_memories (device);
   boot0_device_set_chip (device, chip);
   if (chip == NULL)
     {
       g_autofree char *label = g_strdup_printf (
           "STM32 with device ID 0x%03X (not in Boot0's chip database)", self->device_id);
       boot0_device_set_label (device, label);
-      return probe_flash (self, NULL, error);
+      if (!probe_flash (self, NULL, &flash, error))
+        return FALSE;
+      if (flash != NULL)
+        g_ptr_array_add (layouts, flash);
+      set_memories (device, layouts);
+      return TRUE;
     }
   boot0_device_set_label (device, boot0_chip_get_name (chip));
-  if (!probe_flash (self, boot0_chip_get_flash_layout (chip), error))
+  if (!probe_flash (self, boot0_chip_get_flash_layout (chip), &flash, error))
     return FALSE;
+  if (flash != NULL)
+    g_ptr_array_add (layouts, flash);
   if (boot0_chip_get_system_memory (chip, &sys_start, &sys_last))
     {
       guint32 size = sys_last - sys_start + 1;
@@ -1123,10 +1154,11 @@ identify (Boot0UartDevice *self, GError **error)
           size % 1024 == 0
               ? g_strdup_printf ("@System Memory/0x%08X/1*%uKa", sys_start, size / 1024)
               : g_strdup_printf ("@System Memory/0x%08X/1*%u a", sys_start, size);
-      g_autoptr (Boot0DfuseLayout) sys = boot0_dfuse_layout_parse (str, NULL);
+      Boot0DfuseLayout *sys = boot0_dfuse_layout_parse (str, NULL);
       if (sys != NULL)
-        boot0_device_add_memory (device, sys);
+        g_ptr_array_add (layouts, sys);
     }
+  set_memories (device, layouts);
   return TRUE;
 }
 

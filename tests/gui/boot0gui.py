@@ -33,7 +33,7 @@ GTK 4.8 facts the helpers work around (found by trying):
     (NULL object path): trees are walked from the main window;
   - GL through llvmpipe starves the main loop on Xvfb: GSK_RENDERER=cairo.
 
-Environment (meson sets it): BOOT0_APP, BOOT0_EMULATOR, BOOT0_CLI,
+Environment (meson sets it): BOOT0_APP, BOOT0_EMULATOR, BOOT0_UART_EMULATOR, BOOT0_CLI,
 GSETTINGS_SCHEMA_DIR (else the schema is compiled from BOOT0_SCHEMA_SRC
 into a temporary dir), BOOT0_GUI_OUTDIR (where PNGs go).
 """
@@ -309,6 +309,89 @@ class Emulator:
                 self.proc.kill()
                 self.proc.wait()
         self.stderr.close()
+        try:
+            with open(self.summary_path) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
+    def stderr_tail(self, n=30):
+        try:
+            with open(self.stderr_path, errors="replace") as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+
+class UartEmulator:
+    """boot0-uart-emulator standalone: an AN3155 bootloader on a pty whose
+    path is self.port (BOOT0_UART_PORT); its flash is a file in tmp."""
+
+    def __init__(self, h, profile="f405", wiring=None, faults=(), timing=False, flash_init=None):
+        n = len(h.emulators)
+        self.h = h
+        self.flash_path = os.path.join(h.tmp, f"uart{n}-flash.bin")
+        self.summary_path = os.path.join(h.tmp, f"uart{n}-summary.json")
+        self.stderr_path = os.path.join(h.tmp, f"uart{n}.stderr")
+        if flash_init is not None:
+            with open(self.flash_path, "wb") as f:
+                f.write(flash_init)
+        argv = [need_env("BOOT0_UART_EMULATOR"), "--profile", profile, "--flash", self.flash_path,
+                "--summary", self.summary_path]
+        if not timing:
+            argv.append("--no-timing")
+        if wiring:
+            argv += ["--wiring", wiring]
+        for fault in faults:
+            argv += ["--fault", fault]
+        self.argv = argv
+        self.stderr = open(self.stderr_path, "w")
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.stderr,
+                                     stdin=subprocess.DEVNULL)
+        self.env = self._read_env()
+        self.port = self.env["BOOT0_UART_PORT"]
+        log(f"UART emulator ({profile}{', wiring ' + wiring if wiring else ''}) on {self.port}")
+
+    def _read_env(self):
+        """KEY=VALUE lines up to an empty line (tests/emulator/README.md)."""
+        env = {}
+        buf = b""
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + 20
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                fail("the UART emulator did not print its environment: " + self.stderr_tail())
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                fail("the UART emulator exited: " + self.stderr_tail())
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                line = line.decode().strip()
+                if not line:
+                    if "BOOT0_UART_PORT" not in env:
+                        fail("the UART emulator printed no BOOT0_UART_PORT")
+                    return env
+                k, sep, v = line.partition("=")
+                if sep:
+                    env[k] = v
+
+    def flash(self):
+        with open(self.flash_path, "rb") as f:
+            return f.read()
+
+    def stop(self):
+        """Stops the emulator (SIGTERM) and returns its summary."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if not self.stderr.closed:
+            self.stderr.close()
         try:
             with open(self.summary_path) as f:
                 return json.load(f)
@@ -740,8 +823,9 @@ class App:
         self.main_window().getState()
         return time.monotonic() - t
 
-    def window_extents(self):
-        ext = self.main_window().queryComponent().getExtents(self.pyatspi.WINDOW_COORDS)
+    def window_extents(self, window=None):
+        window = window or self.main_window()
+        ext = window.queryComponent().getExtents(self.pyatspi.WINDOW_COORDS)
         return ext.x, ext.y, ext.width, ext.height
 
     def stderr_tail(self, n=40):
@@ -808,6 +892,11 @@ class Harness:
         self.emulators.append(e)
         return e
 
+    def uart_emulator(self, *args, **kwargs):
+        e = UartEmulator(self, *args, **kwargs)
+        self.emulators.append(e)
+        return e
+
     def app(self, *args, emulator=None, extra_env=None):
         a = App(self, list(args), emulator=emulator, extra_env=extra_env)
         self.apps.append(a)
@@ -829,14 +918,15 @@ class Harness:
             fail(f"boot0-cli {' '.join(args)} failed ({r.returncode}): {r.stderr}")
         return r.stdout
 
-    def screenshot(self, name, app=None):
-        """The screen (cropped to app's window when given) as OUTDIR/name."""
+    def screenshot(self, name, app=None, window=None):
+        """The screen (cropped to app's main window, or to the accessible
+        window `window` of app, when given) as OUTDIR/name."""
         path = os.path.join(self.outdir, name)
         raw = path + ".tmp.png"
         subprocess.run(["import", "-window", "root", raw], check=True, timeout=30,
                        stderr=subprocess.DEVNULL)
         if app is not None:
-            x, y, w, h = app.window_extents()
+            x, y, w, h = app.window_extents(window)
             subprocess.run(["convert", raw, "-crop", f"{w}x{h}+{max(x, 0)}+{max(y, 0)}",
                             "+repage", "-strip", path], check=True, timeout=30)
             os.unlink(raw)
