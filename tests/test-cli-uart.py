@@ -450,6 +450,16 @@ class TestEntry(UartCliTest):
                 self.assertNotIn("BOOT0 jumper", r.stderr)
                 self.assertEqual(self.flash_bytes(FLASH, 1024), open(fw, "rb").read())
 
+    def test_default_framing_is_8e1(self):
+        """Without --parity Boot0 asks the port for 8E1 (AN3155) and the given
+        baud; the preload sees what was asked even though a pty drops parity."""
+        r = self.emulate("f405", "info", "--uart", "@PORT@", "--baud", "57600",
+                         emu=["--wiring", "none"])
+        self.assert_ok(r)
+        self.assertEqual(r.summary["parity"], "even")
+        self.assertEqual(r.summary["baud"], 57600)
+        self.assertEqual(r.summary["sync_baud"], 57600)
+
     def test_explicit_sequence(self):
         r = self.cli("f405", "info", "--entry", "-rts&dtr,-dtr&50ms", emu=["--wiring",
                                                                           "dtr-reset-rts-boot0"])
