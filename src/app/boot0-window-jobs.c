@@ -433,7 +433,7 @@ finish_job_success (Boot0Window *self, Boot0Job *job)
         {
           gboolean verify = boot0_plan_get_verify (plan);
           gboolean run = boot0_plan_get_run (plan, NULL);
-          /* The step-by-step figures go to the log and the tooltip: the
+          /* The step-by-step figures go to the log: the
            * banner stays short enough to leave the memory map in view. */
           g_autofree char *facts = g_markup_printf_escaped ("%s · %s", device, self->firmware_name);
           if (verify && run)
@@ -473,7 +473,6 @@ finish_job_success (Boot0Window *self, Boot0Job *job)
     }
   boot0_window_log (self, FALSE, "%s. %s", title, summary);
   boot0_window_show_result (self, BOOT0_WINDOW_RESULT_SUCCESS, title, detail, FALSE);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->result_detail), summary);
   end_op (self);
 }
 

@@ -118,7 +118,6 @@ boot0_window_show_result (Boot0Window *self, Boot0WindowResult result, const cha
   gtk_image_set_from_icon_name (self->result_icon, icons[result]);
   gtk_label_set_text (self->result_title, title);
   gtk_label_set_markup (self->result_detail, detail_markup != NULL ? detail_markup : "");
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->result_detail), NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->result_detail),
                           detail_markup != NULL && *detail_markup != '\0');
   gtk_widget_set_visible (self->udev_box, offer_udev_rule);
