@@ -450,25 +450,25 @@ typedef enum
   REFUSED_LENGTH,
 } Refusal;
 
-/* AN3155 §3.4 Read Memory: command, address, N-1 and its complement, then
- * N bytes. *refusal tells which part a NACK answered (error set too). */
+/* The opening the addressed commands share (AN3155 §3.4 Read Memory, §3.5
+ * Go, §3.6 Write Memory, Get Checksum): the command, then the address and
+ * its XOR, each answered. *refusal tells which a NACK answered; the error
+ * is set then, bad_address saying what is wrong with a refused address. */
 static gboolean
-read_block (Boot0UartDevice *self, guint32 address, guint8 *buf, gsize n, Refusal *refusal,
-            GError **error)
+begin_at_address (Boot0UartDevice *self, guint8 opcode, const char *doing, guint32 address,
+                  const char *bad_address, Refusal *refusal, GError **error)
 {
   guint8 addr[5];
-  guint8 len[2] = { (guint8)(n - 1), (guint8)((n - 1) ^ 0xFF) };
-  g_autofree char *what = g_strdup_printf ("to Read Memory at 0x%08X", address);
+  g_autofree char *what = g_strdup_printf ("to %s at 0x%08X", command_name (opcode), address);
   gboolean nacked = FALSE;
 
-  g_assert (n >= 1 && n <= BLOCK_SIZE);
   *refusal = REFUSED_NONE;
-  if (!command (self, CMD_READ_MEMORY, &nacked, error))
+  if (!command (self, opcode, &nacked, error))
     return FALSE;
   if (nacked)
     {
       *refusal = REFUSED_COMMAND;
-      set_refused_error (self, CMD_READ_MEMORY, "read memory", error);
+      set_refused_error (self, opcode, doing, error);
       return FALSE;
     }
   encode_u32 (addr, address);
@@ -478,11 +478,26 @@ read_block (Boot0UartDevice *self, guint32 address, guint8 *buf, gsize n, Refusa
     {
       *refusal = REFUSED_ADDRESS;
       g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_DEVICE_ERROR,
-                   "the bootloader refused to read at 0x%08X: the address is not readable on "
-                   "this chip",
-                   address);
+                   "the bootloader refused to %s at 0x%08X: %s", doing, address, bad_address);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* AN3155 §3.4 Read Memory: command, address, N-1 and its complement, then
+ * N bytes. *refusal tells which part a NACK answered (error set too). */
+static gboolean
+read_block (Boot0UartDevice *self, guint32 address, guint8 *buf, gsize n, Refusal *refusal,
+            GError **error)
+{
+  guint8 len[2] = { (guint8)(n - 1), (guint8)((n - 1) ^ 0xFF) };
+  g_autofree char *what = g_strdup_printf ("to Read Memory at 0x%08X", address);
+  gboolean nacked = FALSE;
+
+  g_assert (n >= 1 && n <= BLOCK_SIZE);
+  if (!begin_at_address (self, CMD_READ_MEMORY, "read memory", address,
+                         "the address is not readable on this chip", refusal, error))
+    return FALSE;
   if (!send_and_wait (self, len, sizeof len, ANSWER_TIMEOUT_MS, &nacked, what, error))
     return FALSE;
   if (nacked)
@@ -507,30 +522,15 @@ read_block (Boot0UartDevice *self, guint32 address, guint8 *buf, gsize n, Refusa
 static gboolean
 write_block (Boot0UartDevice *self, guint32 address, const guint8 *data, gsize n, GError **error)
 {
-  guint8 addr[5];
   guint8 frame[BLOCK_SIZE + 2];
   g_autofree char *what = g_strdup_printf ("to Write Memory at 0x%08X", address);
   gboolean nacked = FALSE;
+  Refusal refusal;
 
   g_assert (n >= 4 && n <= BLOCK_SIZE && n % 4 == 0 && address % 4 == 0);
-  if (!command (self, CMD_WRITE_MEMORY, &nacked, error))
+  if (!begin_at_address (self, CMD_WRITE_MEMORY, "write memory", address,
+                         "the address is not writable on this chip", &refusal, error))
     return FALSE;
-  if (nacked)
-    {
-      set_refused_error (self, CMD_WRITE_MEMORY, "write memory", error);
-      return FALSE;
-    }
-  encode_u32 (addr, address);
-  if (!send_and_wait (self, addr, sizeof addr, ANSWER_TIMEOUT_MS, &nacked, what, error))
-    return FALSE;
-  if (nacked)
-    {
-      g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_DEVICE_ERROR,
-                   "the bootloader refused to write at 0x%08X: the address is not writable on "
-                   "this chip",
-                   address);
-      return FALSE;
-    }
   frame[0] = (guint8)(n - 1);
   memcpy (frame + 1, data, n);
   frame[n + 1] = xor_of (frame, n + 1);
@@ -800,28 +800,18 @@ static gboolean
 boot0_uart_device_run_impl (Boot0Device *device, guint32 address, GError **error)
 {
   Boot0UartDevice *self = BOOT0_UART_DEVICE (device);
-  g_autofree char *what = g_strdup_printf ("to Go 0x%08X", address);
-  guint8 addr[5];
-  gboolean nacked = FALSE;
+  Refusal refusal;
 
   if (!check_listening (self, error) || !flush_pending (self, error))
     return FALSE;
-  if (!command (self, CMD_GO, &nacked, error))
-    return FALSE;
-  if (nacked)
+  if (!begin_at_address (self, CMD_GO, "start the firmware", address,
+                         "it is not an address the ROM jumps to (give the start of the vector "
+                         "table in flash or RAM)",
+                         &refusal, error))
     {
-      set_refused_error (self, CMD_GO, "start the firmware", error);
-      return FALSE;
-    }
-  encode_u32 (addr, address);
-  if (!send_and_wait (self, addr, sizeof addr, ANSWER_TIMEOUT_MS, &nacked, what, error))
-    return FALSE;
-  if (nacked)
-    {
-      g_set_error (error, BOOT0_ERROR, BOOT0_ERROR_INVALID_ARGUMENT,
-                   "the bootloader refused to start the firmware at 0x%08X: it is not an "
-                   "address the ROM jumps to (give the start of the vector table in flash or RAM)",
-                   address);
+      /* A bad address is the caller's mistake, not the device's. */
+      if (refusal == REFUSED_ADDRESS)
+        (*error)->code = BOOT0_ERROR_INVALID_ARGUMENT;
       return FALSE;
     }
   self->left = TRUE;
