@@ -328,6 +328,17 @@ jumper_reminder (void)
             "bootloader again.");
 }
 
+/* What to do before the next reset, once the firmware was started. */
+static const char *
+after_run (Boot0Device *device)
+{
+  if (BOOT0_IS_UART_DEVICE (device) &&
+      boot0_uart_device_exits_by_sequence (BOOT0_UART_DEVICE (device)))
+    return _ ("The exit sequence reset the board with BOOT0 low: it runs the new firmware, now "
+              "and after every reset.");
+  return jumper_reminder ();
+}
+
 /* Flash jobs -------------------------------------------------------------- */
 
 static void start_job (Boot0Window *self, Boot0Plan *plan);
@@ -446,7 +457,7 @@ finish_job_success (Boot0Window *self, Boot0Job *job)
             title = g_strdup_printf (_ ("Done: programmed in %s"), duration);
           detail =
               g_strdup_printf ("%s\n%s",
-                               run ? jumper_reminder ()
+                               run ? after_run (self->op_device)
                                    : _ ("The board stays in its bootloader: press Run to start the "
                                         "firmware."),
                                facts);
@@ -837,7 +848,8 @@ run_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   title = g_strdup_printf (_ ("Done: started the firmware at 0x%08X"), data->address);
   boot0_window_log (self, FALSE, "%s", title);
-  boot0_window_show_result (self, BOOT0_WINDOW_RESULT_SUCCESS, title, jumper_reminder (), FALSE);
+  boot0_window_show_result (self, BOOT0_WINDOW_RESULT_SUCCESS, title, after_run (data->device),
+                            FALSE);
   end_op (self);
 }
 

@@ -279,8 +279,7 @@ static gboolean
 exit_sequence (Boot0Device *dev)
 {
   return BOOT0_IS_UART_DEVICE (dev) &&
-         boot0_uart_device_get_entry (BOOT0_UART_DEVICE (dev)) != NULL &&
-         boot0_uart_entry_has_exit (boot0_uart_device_get_entry (BOOT0_UART_DEVICE (dev)));
+         boot0_uart_device_exits_by_sequence (BOOT0_UART_DEVICE (dev));
 }
 
 static int

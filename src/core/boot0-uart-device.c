@@ -1330,6 +1330,13 @@ boot0_uart_device_get_device_id (Boot0UartDevice *self)
   return self->device_id;
 }
 
+gboolean
+boot0_uart_device_exits_by_sequence (Boot0UartDevice *self)
+{
+  g_return_val_if_fail (BOOT0_IS_UART_DEVICE (self), FALSE);
+  return self->entry != NULL && boot0_uart_entry_has_exit (self->entry);
+}
+
 guint8
 boot0_uart_device_get_erase_opcode (Boot0UartDevice *self)
 {

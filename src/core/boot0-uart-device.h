@@ -48,6 +48,10 @@ guint8 boot0_uart_device_get_erase_opcode (Boot0UartDevice *self);
 /* The two option bytes Get Version & Read Protection returned. */
 void boot0_uart_device_get_option_bytes (Boot0UartDevice *self, guint8 *option1, guint8 *option2);
 
+/* TRUE when run() ends with the exit sequence: the chip is reset with BOOT0
+ * low and starts its application by itself, so no jumper needs moving. */
+gboolean boot0_uart_device_exits_by_sequence (Boot0UartDevice *self);
+
 /* The protection commands; each only when asked for explicitly. Write
  * (un)protect and readout (un)protect reset the chip: the device is
  * closed afterwards and must be opened again (its entry sequence is
