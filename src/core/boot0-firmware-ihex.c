@@ -224,14 +224,6 @@ boot0_firmware_parse_ihex (const guint8 *data, gsize len, GError **error)
   return g_steal_pointer (&firmware);
 }
 
-static char *
-ihex_put_byte (char *p, guint8 b)
-{
-  *p++ = boot0_text_hex_digits[b >> 4];
-  *p++ = boot0_text_hex_digits[b & 0xF];
-  return p;
-}
-
 static void
 ihex_append_record (GString *out, guint8 type, guint16 offset, const guint8 *payload, guint8 count)
 {
@@ -240,16 +232,16 @@ ihex_append_record (GString *out, guint8 type, guint16 offset, const guint8 *pay
   guint8 sum = (guint8)(count + (offset >> 8) + (offset & 0xFF) + type);
 
   *p++ = ':';
-  p = ihex_put_byte (p, count);
-  p = ihex_put_byte (p, (guint8)(offset >> 8));
-  p = ihex_put_byte (p, (guint8)offset);
-  p = ihex_put_byte (p, type);
+  p = boot0_text_put_hex_byte (p, count);
+  p = boot0_text_put_hex_byte (p, (guint8)(offset >> 8));
+  p = boot0_text_put_hex_byte (p, (guint8)offset);
+  p = boot0_text_put_hex_byte (p, type);
   for (guint i = 0; i < count; i++)
     {
-      p = ihex_put_byte (p, payload[i]);
+      p = boot0_text_put_hex_byte (p, payload[i]);
       sum += payload[i];
     }
-  p = ihex_put_byte (p, (guint8)-sum);
+  p = boot0_text_put_hex_byte (p, (guint8)-sum);
   *p++ = '\n';
   g_string_append_len (out, buf, p - buf);
 }

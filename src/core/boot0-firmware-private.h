@@ -31,13 +31,14 @@ typedef struct
   guint lineno;
 } Boot0TextLineReader;
 
-extern const char boot0_text_hex_digits[];
 /* The next line without "\n" or "\r\n" and trailing whitespace; FALSE at
  * the end of the input. */
 gboolean boot0_text_line_reader_next (Boot0TextLineReader *reader, const guint8 **line,
                                       gsize *line_len);
 /* 0..15, or -1 for anything but a hex digit. */
 int boot0_text_hex_value (guint8 c);
+/* Writes b as two upper-case hex digits at p; returns p + 2. */
+char *boot0_text_put_hex_byte (char *p, guint8 b);
 /* "'x'" for a printable character, "byte 0x07" otherwise. */
 char *boot0_text_describe_char (guint8 c);
 /* Decodes the hex digits of line from column first into rec (*n_bytes of

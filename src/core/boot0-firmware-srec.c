@@ -256,14 +256,6 @@ boot0_firmware_parse_srec (const guint8 *data, gsize len, GError **error)
   return g_steal_pointer (&firmware);
 }
 
-static char *
-srec_put_byte (char *p, guint8 b)
-{
-  *p++ = boot0_text_hex_digits[b >> 4];
-  *p++ = boot0_text_hex_digits[b & 0xF];
-  return p;
-}
-
 /* One record: "S" type, count, alen address bytes, payload, checksum. */
 static void
 srec_append_record (GString *out, char type, guint alen, guint32 address, const guint8 *payload,
@@ -277,19 +269,19 @@ srec_append_record (GString *out, char type, guint alen, guint32 address, const 
   g_assert (alen + n_payload + 1 <= 255);
   *p++ = 'S';
   *p++ = type;
-  p = srec_put_byte (p, count);
+  p = boot0_text_put_hex_byte (p, count);
   for (guint i = alen; i > 0; i--)
     {
       guint8 b = (guint8)(address >> (8 * (i - 1)));
-      p = srec_put_byte (p, b);
+      p = boot0_text_put_hex_byte (p, b);
       sum += b;
     }
   for (gsize i = 0; i < n_payload; i++)
     {
-      p = srec_put_byte (p, payload[i]);
+      p = boot0_text_put_hex_byte (p, payload[i]);
       sum += payload[i];
     }
-  p = srec_put_byte (p, (guint8)~sum);
+  p = boot0_text_put_hex_byte (p, (guint8)~sum);
   *p++ = '\n';
   g_string_append_len (out, buf, p - buf);
 }

@@ -8,7 +8,7 @@
 #include "boot0-error.h"
 #include "boot0-firmware-private.h"
 
-const char boot0_text_hex_digits[] = "0123456789ABCDEF";
+static const char hex_digits[] = "0123456789ABCDEF";
 
 static gboolean
 is_space (guint8 c)
@@ -85,4 +85,12 @@ boot0_text_decode_hex (const guint8 *line, gsize line_len, gsize first, guint li
                       boot0_text_hex_value (line[first + 1 + 2 * i]));
   *n_bytes = n_digits / 2;
   return TRUE;
+}
+
+char *
+boot0_text_put_hex_byte (char *p, guint8 b)
+{
+  *p++ = hex_digits[b >> 4];
+  *p++ = hex_digits[b & 0xF];
+  return p;
 }
